@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { ExitCode } from '../exit-codes.js';
+import { UserError } from '../user-error.js';
+import { CHECKPOINT_SCHEMA, type CheckpointEnvelope } from './envelope.js';
+
+/** Reads and validates a checkpoint; anything unusable is a one-line error and the file is left as it is. */
+export function readCheckpoint(path: string): CheckpointEnvelope {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(`no checkpoint at ${path} (${code ?? 'unreadable'})`, ExitCode.state);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new UserError(
+      `checkpoint ${path} is corrupt or truncated (${(error as Error).message}); it was left untouched`,
+      ExitCode.state,
+    );
+  }
+  const problem = envelopeProblem(data);
+  if (problem) throw new UserError(`checkpoint ${path} is not usable: ${problem}; it was left untouched`, ExitCode.state);
+  return data as CheckpointEnvelope;
+}
+
+function envelopeProblem(data: unknown): string | null {
+  if (data === null || typeof data !== 'object') return 'not an object';
+  const e = data as Record<string, unknown>;
+  if (e.schema !== CHECKPOINT_SCHEMA) return `schema ${JSON.stringify(e.schema)} is not ${CHECKPOINT_SCHEMA}`;
+  for (const key of ['runId', 'runbookId', 'machineHash', 'target', 'createdAt', 'state'] as const) {
+    if (typeof e[key] !== 'string') return `field '${key}' is missing`;
+  }
+  if (!['active', 'done', 'error'].includes(e.status as string)) return "field 'status' is missing";
+  const snapshot = e.snapshot as Record<string, unknown> | null;
+  if (!snapshot || typeof snapshot !== 'object' || !('value' in snapshot) || typeof snapshot.context !== 'object') {
+    return 'the snapshot is missing or incomplete';
+  }
+  return null;
+}

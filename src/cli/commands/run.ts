@@ -1,0 +1,127 @@
+import { loadRunbook } from '../../runbook/load-runbook.js';
+import { readAnswersFile } from '../../operator/answers-file.js';
+import { AnswersOperator } from '../../operator/answers-operator.js';
+import { InteractiveOperator } from '../../operator/interactive-operator.js';
+import type { Operator } from '../../operator/operator.js';
+import { resumeRun, startRun, whoAmI, type OpenedRun, type RunPlugs } from '../../run/open-run.js';
+import { stateDir } from '../../run/paths.js';
+import { stepBoard } from '../../run/step-board.js';
+import { readJournal } from '../../journal/read-journal.js';
+import { readCheckpoint } from '../../checkpoint/read-checkpoint.js';
+import type { RunSession } from '../../run/session.js';
+import type { RunEnd } from '../../run/drive-run.js';
+import { ExitCode } from '../../exit-codes.js';
+import { UserError } from '../../user-error.js';
+import { createRunner, manualRunner, resolveTarget } from '../../../runners/index.js';
+import { TerminalReporter } from '../terminal-reporter.js';
+import { reportError, type GlobalOptions } from '../program.js';
+
+interface RunOptions extends GlobalOptions {
+  target?: string;
+  answers?: string;
+}
+
+export async function run(runbookId: string, options: RunOptions): Promise<number> {
+  const runbook = await loadRunbook(runbookId);
+  const target = resolveTarget(runbook, options.target);
+  const operator = makeOperator(options);
+  const reporter = new TerminalReporter();
+  const opened = startRun(stateDir(options.stateDir), runbook, target.id, plugs(operator, reporter, options));
+  reporter.header(runbook.title, [
+    `run ${opened.session.runId} · target ${target.id} (${target.describe}) · operator ${operator.who}`,
+    `run state: ${opened.session.paths.dir}`,
+  ]);
+  reporter.stepList(stepBoard(runbook, [], runbook.machine.config.initial as string));
+  return finish(opened, reporter, options);
+}
+
+export async function resume(runId: string | undefined, options: RunOptions): Promise<number> {
+  const operator = makeOperator(options);
+  const reporter = new TerminalReporter();
+  const opened = await resumeRun(stateDir(options.stateDir), runId, plugs(operator, reporter, options));
+  const { session } = opened;
+  reporter.stepList(boardOnDisk(session, true));
+  return finish(opened, reporter, options);
+}
+
+function plugs(operator: Operator, reporter: TerminalReporter, options: RunOptions): RunPlugs {
+  return {
+    runner: createRunner,
+    manual: manualRunner,
+    operator: () => operator,
+    reporter,
+    verbose: Boolean(options.verbose),
+  };
+}
+
+function makeOperator(options: RunOptions): Operator {
+  if (options.answers) return new AnswersOperator(readAnswersFile(options.answers), options.answers, whoAmI());
+  if (!process.stdin.isTTY) {
+    throw new UserError('standard input is not a terminal: give --answers <file> to run unattended (nothing was started)');
+  }
+  let reporterPause = () => {};
+  const operator = new InteractiveOperator(whoAmI(), () => reporterPause());
+  return Object.assign(operator, { attach: (pause: () => void) => (reporterPause = pause) });
+}
+
+async function finish(opened: OpenedRun, reporter: TerminalReporter, options: RunOptions): Promise<number> {
+  const { session } = opened;
+  const attach = (session.operator as { attach?: (pause: () => void) => void }).attach;
+  attach?.(() => reporter.pause());
+  const onSignal = (signal: NodeJS.Signals) => {
+    reporter.pause();
+    try {
+      session.journal.append({ type: 'run-interrupted', state: 'in progress', reason: signal });
+    } catch {
+      // the journal may be closing; the checkpoint is what resume needs
+    }
+    process.stderr.write(`\nrunbook: interrupted (${signal}); the run is saved, continue with: runbook resume ${session.runId}\n`);
+    opened.release();
+    process.exit(ExitCode.interrupted);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    const end = await opened.end;
+    reporter.stepList(boardOnDisk(session, false));
+    return exitCodeFor(end);
+  } catch (error) {
+    reporter.pause();
+    if ((error as Error)?.name === 'ExitPromptError') {
+      session.journal.append({ type: 'run-interrupted', state: 'prompt', reason: 'Ctrl-C' });
+      process.stderr.write(`\nrunbook: interrupted; the run is saved, continue with: runbook resume ${session.runId}\n`);
+      return ExitCode.interrupted;
+    }
+    session.log.error({ err: error }, 'run stopped');
+    if (error instanceof UserError) {
+      process.stderr.write(`runbook: ${error.message}\n`);
+      process.stderr.write(`runbook: run ${session.runId} is saved; continue with: runbook resume ${session.runId}\n`);
+      return error.exitCode;
+    }
+    return reportError(error, Boolean(options.verbose));
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+    opened.release();
+    await session.runner.close?.();
+  }
+}
+
+function exitCodeFor(end: RunEnd): number {
+  switch (end.outcome) {
+    case 'success':
+    case 'nothing-to-do':
+      return ExitCode.ok;
+    case 'handed-over':
+      return ExitCode.handedOver;
+    case 'aborted':
+      return ExitCode.aborted;
+    default:
+      return ExitCode.internal;
+  }
+}
+
+function boardOnDisk(session: RunSession, active: boolean) {
+  const envelope = readCheckpoint(session.paths.checkpoint);
+  const context = (envelope.snapshot as { context?: unknown }).context;
+  return stepBoard(session.runbook, readJournal(session.paths.journal), active ? envelope.state : null, context);
+}

@@ -1,0 +1,41 @@
+import { listRuns } from '../../run/open-run.js';
+import { runPaths, stateDir } from '../../run/paths.js';
+import { readCheckpoint } from '../../checkpoint/read-checkpoint.js';
+import { readJournal } from '../../journal/read-journal.js';
+import { loadRunbook } from '../../runbook/load-runbook.js';
+import { stepBoard } from '../../run/step-board.js';
+import { ExitCode } from '../../exit-codes.js';
+import { UserError } from '../../user-error.js';
+import { MARKS, paint, useColor } from '../terminal-reporter.js';
+import type { GlobalOptions } from '../program.js';
+
+export async function status(runId: string | undefined, options: GlobalOptions): Promise<number> {
+  const dir = stateDir(options.stateDir);
+  const id = runId ?? listRuns(dir)[0]?.runId;
+  if (!id) throw new UserError(`no runs in ${dir}`, ExitCode.state);
+  const paths = runPaths(dir, id);
+  const envelope = readCheckpoint(paths.checkpoint);
+  const runbook = await loadRunbook(envelope.runbookId);
+  const records = readJournal(paths.journal);
+  const board = stepBoard(runbook, records, envelope.status === 'active' ? envelope.state : null, (envelope.snapshot as { context?: unknown }).context);
+  const lastDecision = [...records].reverse().find((r) => r.type === 'decision');
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ runId: id, runbook: runbook.id, target: envelope.target, status: envelope.status, state: envelope.state, outcome: envelope.outcome, updatedAt: envelope.updatedAt, steps: board, lastDecision: lastDecision ?? null, runDir: paths.dir }, null, 2)}\n`);
+    return 0;
+  }
+  const c = paint(useColor(process.stdout));
+  const w = (text = '') => process.stdout.write(`${text}\n`);
+  w(c.bold(`${runbook.title}`));
+  w(`run ${id} · target ${envelope.target} · ${envelope.status === 'active' ? `unfinished at ${envelope.state}` : `ended: ${envelope.outcome ?? envelope.status} (${envelope.state})`}`);
+  w(c.dim(`last checkpoint ${envelope.updatedAt} · ${paths.dir}`));
+  w();
+  for (const line of board) {
+    const tags = [line.destructive ? 'destructive' : '', line.manual ? 'manual' : ''].filter(Boolean).join(', ');
+    w(`  ${MARKS[line.mark]} ${line.title}${tags ? c.dim(`  (${tags})`) : ''}`);
+  }
+  if (envelope.status === 'active') {
+    w();
+    w(`continue with: runbook resume ${id}`);
+  }
+  return 0;
+}

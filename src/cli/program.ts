@@ -1,0 +1,111 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode } from '../exit-codes.js';
+import { UserError } from '../user-error.js';
+
+export interface GlobalOptions {
+  stateDir?: string;
+  verbose?: boolean;
+  json?: boolean;
+}
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    the runbook ended well (recovered, or nothing to do)
+  1    internal error (details in the run's diagnostic log)
+  2    bad input: unknown runbook or target, malformed answers file, no terminal and no --answers
+  3    the runbook handed over: the symptom belongs to another procedure
+  4    the operator aborted the run
+  5    run state unusable: corrupt checkpoint, changed runbook, no such run
+  6    the run or its target is in use by another process, or has an unfinished run
+  130  interrupted: the run is saved; continue with "runbook resume"
+
+Run state lives in --state-dir, else $RUNBOOK_STATE_DIR, else the user's state directory
+(~/.local/state/runbook on Linux, %LOCALAPPDATA%\\runbook on Windows).`;
+
+export async function runCli(argv: string[], version: string): Promise<number> {
+  let code: number = ExitCode.ok;
+  const program = new Command('runbook')
+    .description('Operational runbooks as executable, resumable state machines')
+    .version(version)
+    .addOption(new Option('--state-dir <dir>', 'where runs are kept'))
+    .option('-v, --verbose', 'also print diagnostic log lines on stderr')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions;
+
+  program
+    .command('list')
+    .description('list the runbooks')
+    .option('--json', 'machine-readable output')
+    .action(async (_opts, cmd: Command) => {
+      code = await (await import('./commands/list.js')).list(globals(cmd));
+    });
+
+  program
+    .command('show <runbook>')
+    .description('show a runbook: its steps, what each does, and its simulator scenarios')
+    .option('--json', 'machine-readable output')
+    .action(async (runbook: string, _opts, cmd: Command) => {
+      code = await (await import('./commands/show.js')).show(runbook, globals(cmd));
+    });
+
+  program
+    .command('run <runbook>')
+    .description('start a run (default target: the simulated server)')
+    .option('-t, --target <target>', 'sim:<scenario>')
+    .option('-a, --answers <file>', 'answers file for an unattended run (secrets come from env or stdin, never the file)')
+    .action(async (runbook: string, opts: { target?: string; answers?: string }, cmd: Command) => {
+      code = await (await import('./commands/run.js')).run(runbook, { ...globals(cmd), ...opts });
+    });
+
+  program
+    .command('resume [run-id]')
+    .description('continue an interrupted run (default: the latest unfinished one)')
+    .option('-a, --answers <file>', 'answers file for an unattended resume')
+    .action(async (runId: string | undefined, opts: { answers?: string }, cmd: Command) => {
+      code = await (await import('./commands/run.js')).resume(runId, { ...globals(cmd), ...opts });
+    });
+
+  program
+    .command('status [run-id]')
+    .description("a run's steps and where it stands (default: the latest run)")
+    .option('--json', 'machine-readable output')
+    .action(async (runId: string | undefined, _opts, cmd: Command) => {
+      code = await (await import('./commands/status.js')).status(runId, globals(cmd));
+    });
+
+  program
+    .command('runs')
+    .description('list the runs in the state directory')
+    .option('--json', 'machine-readable output')
+    .action(async (_opts, cmd: Command) => {
+      code = await (await import('./commands/runs.js')).runs(globals(cmd));
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (error) {
+    return reportError(error, argv.includes('--verbose') || argv.includes('-v'));
+  }
+}
+
+export function reportError(error: unknown, verbose: boolean): number {
+  if (error instanceof CommanderError) {
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  if (error instanceof UserError) {
+    process.stderr.write(`runbook: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const name = (error as Error)?.name;
+  if (name === 'ExitPromptError' || name === 'AbortPromptError') {
+    process.stderr.write('\nrunbook: interrupted; the run is saved, continue with: runbook resume\n');
+    return ExitCode.interrupted;
+  }
+  process.stderr.write(`runbook: internal error: ${(error as Error)?.message ?? String(error)}\n`);
+  if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return ExitCode.internal;
+}

@@ -1,0 +1,30 @@
+import type { FinalOutcome, Json } from '../runbook/define.js';
+
+/** One line of the run's journal. Secret values never appear; only secret ids and where they came from. */
+export type JournalRecord =
+  | { type: 'run-started'; runId: string; runbookId: string; target: string; machineHash: string; by: string }
+  | { type: 'run-resumed'; by: string; state: string }
+  | { type: 'step-started'; stepId: string; attemptId: string; title: string; runner: string; params: Record<string, Json>; rerun?: boolean }
+  | {
+      type: 'step-finished';
+      stepId: string;
+      attemptId: string;
+      output: Json;
+      evidence: string[];
+      durationMs: number;
+      confirmedBy?: string;
+    }
+  | {
+      type: 'step-failed';
+      stepId: string;
+      attemptId: string;
+      error: { message: string; category: string };
+      evidence: string[];
+      durationMs: number;
+    }
+  | { type: 'decision'; question: string; state: string; stepId?: string; attemptId?: string; answer: string; reason?: string; by: string }
+  | { type: 'secret-supplied'; secretId: string; source: string; by: string }
+  | { type: 'run-finished'; state: string; outcome: FinalOutcome | null }
+  | { type: 'run-interrupted'; state: string; reason: string };
+
+export type TimedRecord = JournalRecord & { at: string };

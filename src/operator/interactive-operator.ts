@@ -1,0 +1,40 @@
+import { input, password, select } from '@inquirer/prompts';
+import type { SecretRef } from '../runbook/define.js';
+import type { Choice, Operator, Question, SecretAnswer } from './operator.js';
+
+/** A person at a terminal. Prompts go to stderr so stdout stays clean; secrets are masked. */
+export class InteractiveOperator implements Operator {
+  readonly interactive = true;
+  private readonly context = { output: process.stderr, clearPromptOnDone: false };
+
+  constructor(
+    readonly who: string,
+    /** Stops the spinner: a spinning stderr and a prompt fight over the terminal. */
+    private readonly beforePrompt: () => void,
+  ) {}
+
+  async text(question: Question): Promise<string> {
+    this.beforePrompt();
+    return input({ message: question.message }, this.context);
+  }
+
+  async choose(question: Question, choices: Choice[]): Promise<string> {
+    this.beforePrompt();
+    return select({ message: question.message, choices: choices.map((c) => ({ value: c.value, name: c.label })) }, this.context);
+  }
+
+  async secret(ref: SecretRef, part: 'password' | 'username'): Promise<SecretAnswer> {
+    this.beforePrompt();
+    if (part === 'username') {
+      const value = await input({ message: `User name: ${ref.label}`, validate: (v) => v.trim() !== '' || 'required' }, this.context);
+      return { value: value.trim(), source: 'prompt' };
+    }
+    const value = await password(
+      { message: `Password: ${ref.label}`, mask: '*', validate: (v) => v !== '' || 'required' },
+      this.context,
+    );
+    return { value, source: 'prompt' };
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,30 @@
+import type { SecretRef } from '../runbook/define.js';
+
+export interface Question {
+  /** Stable id an answers file answers (confirmAbandon, stepFailed, inDoubt, manual, skipReason...). */
+  id: string;
+  /** Narrows the answer: the step id for per-step answers. */
+  key?: string;
+  message: string;
+}
+
+export interface Choice {
+  value: string;
+  label: string;
+}
+
+export interface SecretAnswer {
+  value: string;
+  /** Where it came from, for the journal: prompt, env:NAME, stdin. */
+  source: string;
+}
+
+/** Whoever answers the run's questions: a person at a terminal, or an answers file. */
+export interface Operator {
+  readonly who: string;
+  readonly interactive: boolean;
+  text(question: Question): Promise<string>;
+  choose(question: Question, choices: Choice[]): Promise<string>;
+  secret(ref: SecretRef, part: 'password' | 'username'): Promise<SecretAnswer>;
+  close(): void;
+}

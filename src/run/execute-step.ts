@@ -1,0 +1,205 @@
+import { fromPromise } from 'xstate';
+import type { AnyStateMachine } from 'xstate';
+import type { Json, StepMeta } from '../runbook/define.js';
+import { fillTemplate } from '../runbook/define.js';
+import { stepMeta } from '../runbook/describe.js';
+import { StepFailure, type Runner, type StepInput, type StepResult } from '../runner/contract.js';
+import { readAttemptRecords } from '../journal/read-journal.js';
+import type { TimedRecord } from '../journal/records.js';
+import type { RunSession } from './session.js';
+import { holdAt } from './fault.js';
+
+/**
+ * The runner seam: every step actor the machine names in `setup({ actors })` is replaced here,
+ * through `provide()`, by one that journals the attempt around the runner's work.
+ *
+ * "step-started" is durable before the runner begins; "step-finished" / "step-failed" after it.
+ * On resume, XState starts the in-flight step again with its saved input; the journal tells
+ * whether that attempt already finished (its recorded outcome is replayed, nothing re-runs) or
+ * is in doubt (re-run if idempotent, otherwise the operator decides).
+ */
+export function plugRunners(machine: AnyStateMachine, session: RunSession): AnyStateMachine {
+  const actors: Record<string, ReturnType<typeof stepActor>> = {};
+  for (const name of Object.keys(machine.implementations.actors)) actors[name] = stepActor(machine, session);
+  return machine.provide({ actors });
+}
+
+function stepActor(machine: AnyStateMachine, session: RunSession) {
+  return fromPromise<Json | undefined, StepInput>(async ({ input, signal }) => {
+    const meta = stepMeta(machine, input.stepId);
+    const title = fillTemplate(meta.title, input.params);
+    const prior = session.journalCheck.active ? priorRecords(session, input.attemptId) : [];
+    let rerun = false;
+    if (prior.length > 0) {
+      const finished = prior.find((r) => r.type === 'step-finished');
+      if (finished?.type === 'step-finished') {
+        session.reporter.stepDone(title, ['(finished before the interruption; not run again)'], 0, true);
+        return finished.output;
+      }
+      const failed = prior.find((r) => r.type === 'step-failed');
+      if (failed?.type === 'step-failed') throw toMachineError(new StepFailure(failed.error.message, failed.error.category));
+      if ((await resolveInDoubt(session, meta, title, input, prior[0]!)) === 'marked-done') {
+        session.reporter.stepDone(title, ['(marked done by the operator)'], 0, true);
+        return null;
+      }
+      rerun = true;
+    }
+
+    const runner = pickRunner(session, input.stepId, meta);
+    session.journal.append({
+      type: 'step-started',
+      stepId: input.stepId,
+      attemptId: input.attemptId,
+      title,
+      runner: runner.name,
+      params: input.params,
+      ...(rerun ? { rerun } : {}),
+    });
+    await holdAt(`step-started:${input.stepId}`);
+    session.reporter.stepStarting(title, meta, runner.name, input.params);
+    const started = Date.now();
+    try {
+      const result = await withDeadline(runner, input, meta, signal, session);
+      const evidence = result.evidence.map(session.scrubber.scrub);
+      session.journal.append({
+        type: 'step-finished',
+        stepId: input.stepId,
+        attemptId: input.attemptId,
+        output: (result.output ?? null) as Json,
+        evidence,
+        durationMs: Date.now() - started,
+      });
+      session.log.info({ stepId: input.stepId, attemptId: input.attemptId, runner: runner.name }, 'step finished');
+      await holdAt(`step-finished:${input.stepId}`);
+      session.reporter.stepDone(title, evidence, Date.now() - started, false);
+      return result.output ?? null;
+    } catch (error) {
+      const failure = error instanceof StepFailure ? error : new StepFailure((error as Error)?.message ?? String(error), 'error');
+      const evidence = failure.evidence.map(session.scrubber.scrub);
+      const message = session.scrubber.scrub(failure.message);
+      session.journal.append({
+        type: 'step-failed',
+        stepId: input.stepId,
+        attemptId: input.attemptId,
+        error: { message, category: failure.category },
+        evidence,
+        durationMs: Date.now() - started,
+      });
+      session.log.warn({ stepId: input.stepId, attemptId: input.attemptId, category: failure.category, err: message }, 'step failed');
+      session.reporter.stepFailed(title, message, evidence);
+      throw toMachineError(failure);
+    }
+  });
+}
+
+/** Only the first attempts after a resume can have history; attempt numbers only grow. */
+function priorRecords(session: RunSession, attemptId: string): TimedRecord[] {
+  const records = readAttemptRecords(session.paths.journal, [attemptId]);
+  if (records.length === 0) session.journalCheck.active = false;
+  return records;
+}
+
+async function resolveInDoubt(
+  session: RunSession,
+  meta: StepMeta,
+  title: string,
+  input: StepInput,
+  started: TimedRecord,
+): Promise<'rerun' | 'marked-done'> {
+  const when = started.at;
+  if (meta.idempotent) {
+    session.reporter.notice(`"${title}" was interrupted (started ${when}); it is safe to repeat, so it runs again.`);
+    session.journal.append({
+      type: 'decision',
+      question: 'inDoubt',
+      state: input.stepId,
+      stepId: input.stepId,
+      attemptId: input.attemptId,
+      answer: 'rerun',
+      reason: 'idempotent step',
+      by: 'engine',
+    });
+    return 'rerun';
+  }
+  session.reporter.pause();
+  session.reporter.warn(
+    `"${title}" was started at ${when} (attempt ${input.attemptId}) and did not report an end before the run stopped. ` +
+      'It is NOT safe to run twice. Check the server before answering: did it take effect?',
+  );
+  const answer = await session.operator.choose(
+    { id: 'inDoubt', key: input.stepId, message: `In doubt: "${title}". What now?` },
+    [
+      { value: 'mark-done', label: 'It took effect: mark it done and continue' },
+      { value: 'rerun', label: 'It did not take effect: run it again' },
+      { value: 'abort', label: 'Abort the run' },
+    ],
+  );
+  session.journal.append({
+    type: 'decision',
+    question: 'inDoubt',
+    state: input.stepId,
+    stepId: input.stepId,
+    attemptId: input.attemptId,
+    answer,
+    by: session.operator.who,
+  });
+  if (answer === 'mark-done') {
+    session.journal.append({
+      type: 'step-finished',
+      stepId: input.stepId,
+      attemptId: input.attemptId,
+      output: null,
+      evidence: [`marked done by ${session.operator.who} after an interruption`],
+      durationMs: 0,
+      confirmedBy: session.operator.who,
+    });
+    return 'marked-done';
+  }
+  if (answer === 'abort') {
+    session.abortRequested = true;
+    throw toMachineError(new StepFailure('aborted by the operator while the step was in doubt', 'aborted'));
+  }
+  return 'rerun';
+}
+
+function pickRunner(session: RunSession, stepId: string, meta: StepMeta): Runner {
+  if (session.runner.canRun(stepId, meta)) return session.runner;
+  if (meta.runners.includes('manual')) return session.manual;
+  throw new StepFailure(`runner '${session.runner.name}' cannot carry out '${stepId}' and the step has no manual form`, 'no-runner');
+}
+
+async function withDeadline(runner: Runner, input: StepInput, meta: StepMeta, signal: AbortSignal, session: RunSession): Promise<StepResult> {
+  // a resumed attempt gets a full window from now: the time the process was down is not the step's
+  const deadline = Date.now() + input.timeoutMs;
+  const timeout = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timeout.abort();
+      reject(new StepFailure(`timed out after ${Math.round(input.timeoutMs / 1000)} s`, 'timeout'));
+    }, Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([
+      runner.run(input, {
+        meta,
+        signal: AbortSignal.any([signal, timeout.signal]),
+        deadline,
+        secrets: session.secrets,
+        operator: session.operator,
+        progress: (text) => session.reporter.progress(text),
+        log: (message, fields) => session.log.info({ stepId: input.stepId, ...fields }, message),
+        checkpointReached: (point) => holdAt(`${point}:${input.stepId}`),
+        runDir: session.paths.dir,
+      }),
+      expired,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** XState stores nothing of the error, but the machine's context records message and category. */
+function toMachineError(failure: StepFailure): { message: string; category: string } {
+  return { message: failure.message, category: failure.category };
+}

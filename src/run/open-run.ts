@@ -1,0 +1,183 @@
+import { mkdirSync, readdirSync, existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import type { RunbookDefinition } from '../runbook/define.js';
+import type { Runner } from '../runner/contract.js';
+import { machineHash } from '../runbook/machine-hash.js';
+import { loadRunbook } from '../runbook/load-runbook.js';
+import { readCheckpoint } from '../checkpoint/read-checkpoint.js';
+import type { CheckpointEnvelope } from '../checkpoint/envelope.js';
+import { Journal } from '../journal/append-journal.js';
+import { acquireLock } from '../lock/lock-file.js';
+import { openDiagnosticLog } from '../log/diagnostic-log.js';
+import type { Operator } from '../operator/operator.js';
+import { Scrubber } from '../secrets/scrubber.js';
+import { secretSource } from '../secrets/secret-source.js';
+import { ExitCode } from '../exit-codes.js';
+import { UserError } from '../user-error.js';
+import { fsyncDirectory } from '../checkpoint/durable-write.js';
+import { newRunId, runPaths, runsDir, targetLockPath } from './paths.js';
+import { driveRun, type RunEnd } from './drive-run.js';
+import type { Reporter } from './reporter.js';
+import type { RunSession } from './session.js';
+
+export interface RunPlugs {
+  /** The target's runner; `fresh` is true when the run is new (its target state is prepared). */
+  runner(runbook: RunbookDefinition, target: string, runDir: string, fresh: boolean): Runner;
+  manual: Runner;
+  operator(scrubber: Scrubber): Operator;
+  reporter: Reporter;
+  verbose: boolean;
+}
+
+export interface OpenedRun {
+  session: RunSession;
+  end: Promise<RunEnd>;
+  release(): void;
+}
+
+export function whoAmI(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  }
+}
+
+/** Starts a new run: refuses a target that is busy or has an unfinished run, before creating anything. */
+export function startRun(stateDir: string, runbook: RunbookDefinition, target: string, plugs: RunPlugs): OpenedRun {
+  const releaseTarget = acquireLock(targetLockPath(stateDir, target), `run of ${runbook.id}`, `target ${target}`);
+  try {
+    const unfinished = listRuns(stateDir).find((r) => r.envelope?.target === target && r.envelope.status === 'active');
+    if (unfinished?.envelope) {
+      throw new UserError(
+        `target ${target} has an unfinished run ${unfinished.runId} (at ${unfinished.envelope.state}); resume it with: runbook resume ${unfinished.runId}`,
+        ExitCode.locked,
+      );
+    }
+    const runId = newRunId();
+    const paths = runPaths(stateDir, runId);
+    mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+    fsyncDirectory(runsDir(stateDir));
+    const releaseRun = acquireLock(paths.lock, `run ${runId}`, `run ${runId}`);
+    const session = openSession(runbook, runId, target, new Date().toISOString(), paths, plugs, true);
+    session.journal.append({ type: 'run-started', runId, runbookId: runbook.id, target, machineHash: session.machineHash, by: session.operator.who });
+    session.log.info({ runId, runbook: runbook.id, target }, 'run started');
+    return opened(session, undefined, () => {
+      releaseRun();
+      releaseTarget();
+    });
+  } catch (error) {
+    releaseTarget();
+    throw error;
+  }
+}
+
+/** Resumes a run from its checkpoint (the latest unfinished one when no id is given). */
+export async function resumeRun(stateDir: string, runId: string | undefined, plugs: RunPlugs): Promise<OpenedRun> {
+  const id = runId ?? latestUnfinished(stateDir);
+  const paths = runPaths(stateDir, id);
+  if (!existsSync(paths.dir)) throw new UserError(`no run ${id} in ${runsDir(stateDir)} (see: runbook runs)`, ExitCode.state);
+  const releaseRun = acquireLock(paths.lock, `run ${id}`, `run ${id}`);
+  let releaseTarget = () => {};
+  try {
+    const envelope = readCheckpoint(paths.checkpoint);
+    if (envelope.status !== 'active') {
+      throw new UserError(`run ${id} already ended (${envelope.state}); nothing to resume`, ExitCode.state);
+    }
+    const runbook = await loadRunbook(envelope.runbookId);
+    const hash = machineHash(runbook.machine);
+    if (hash !== envelope.machineHash) {
+      throw new UserError(
+        `runbook ${runbook.id} changed since run ${id} started (definition ${envelope.machineHash}, now ${hash}); finish it with the version that started it, or start a new run`,
+        ExitCode.state,
+      );
+    }
+    releaseTarget = acquireLock(targetLockPath(stateDir, envelope.target), `run ${id}`, `target ${envelope.target}`);
+    const session = openSession(runbook, id, envelope.target, envelope.createdAt, paths, plugs, false);
+    session.journalCheck.active = true;
+    session.journal.append({ type: 'run-resumed', by: session.operator.who, state: envelope.state });
+    session.log.info({ runId: id, state: envelope.state }, 'run resumed');
+    session.reporter.notice(`Resuming run ${id} of ${runbook.id} at "${envelope.state}" (last checkpoint ${envelope.updatedAt}).`);
+    return opened(session, envelope.snapshot, () => {
+      releaseTarget();
+      releaseRun();
+    });
+  } catch (error) {
+    releaseTarget();
+    releaseRun();
+    throw error;
+  }
+}
+
+function openSession(
+  runbook: RunbookDefinition,
+  runId: string,
+  target: string,
+  createdAt: string,
+  paths: ReturnType<typeof runPaths>,
+  plugs: RunPlugs,
+  fresh: boolean,
+): RunSession {
+  const scrubber = new Scrubber();
+  const operator = plugs.operator(scrubber);
+  const journal = new Journal(paths.journal, scrubber.scrub);
+  return {
+    runbook,
+    runId,
+    target,
+    createdAt,
+    machineHash: machineHash(runbook.machine),
+    paths,
+    runner: plugs.runner(runbook, target, paths.dir, fresh),
+    manual: plugs.manual,
+    operator,
+    reporter: plugs.reporter,
+    journal,
+    scrubber,
+    secrets: secretSource(operator, scrubber, journal),
+    log: openDiagnosticLog(paths.log, scrubber.scrub, plugs.verbose),
+    journalCheck: { active: false },
+    abortRequested: false,
+  };
+}
+
+function opened(session: RunSession, persisted: unknown, release: () => void): OpenedRun {
+  return {
+    session,
+    end: driveRun(session, persisted),
+    release: () => {
+      session.journal.close();
+      session.operator.close();
+      release();
+    },
+  };
+}
+
+export interface RunListing {
+  runId: string;
+  envelope: CheckpointEnvelope | null;
+  problem: string | null;
+}
+
+/** Every run in the state directory, newest first; an unreadable checkpoint is listed with its problem. */
+export function listRuns(stateDir: string): RunListing[] {
+  const dir = runsDir(stateDir);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .sort()
+    .reverse()
+    .map((runId) => {
+      try {
+        return { runId, envelope: readCheckpoint(runPaths(stateDir, runId).checkpoint), problem: null };
+      } catch (error) {
+        return { runId, envelope: null, problem: (error as Error).message };
+      }
+    });
+}
+
+function latestUnfinished(stateDir: string): string {
+  const runs = listRuns(stateDir);
+  const run = runs.find((r) => r.envelope?.status === 'active' || r.problem !== null);
+  if (!run) throw new UserError(`no unfinished run in ${runsDir(stateDir)} (see: runbook runs)`, ExitCode.state);
+  return run.runId;
+}

@@ -1,0 +1,46 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Where run state lives: --state-dir, then RUNBOOK_STATE_DIR, then the user's state directory. */
+export function stateDir(flag?: string): string {
+  if (flag) return flag;
+  const env = process.env.RUNBOOK_STATE_DIR;
+  if (env) return env;
+  if (process.platform === 'win32') return join(process.env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'runbook');
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'runbook');
+  return join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'runbook');
+}
+
+export interface RunPaths {
+  dir: string;
+  checkpoint: string;
+  journal: string;
+  log: string;
+  lock: string;
+}
+
+export function runsDir(state: string): string {
+  return join(state, 'runs');
+}
+
+export function runPaths(state: string, runId: string): RunPaths {
+  const dir = join(runsDir(state), runId);
+  return {
+    dir,
+    checkpoint: join(dir, 'checkpoint.json'),
+    journal: join(dir, 'journal.jsonl'),
+    log: join(dir, 'diagnostic.log'),
+    lock: join(dir, 'run.lock'),
+  };
+}
+
+export function targetLockPath(state: string, targetId: string): string {
+  const safe = targetId.replace(/[^A-Za-z0-9._-]+/g, '_');
+  return join(state, 'locks', `${safe}.lock`);
+}
+
+/** Sortable, readable, unique enough for one operator: 20261124-145402-3f9a. */
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
+}

@@ -1,0 +1,94 @@
+import type { AnyStateMachine } from 'xstate';
+
+/** Runners a step can be carried out by; a machine lists them per step in `meta.runners`. */
+export type RunnerName = 'simulator' | 'powershell' | 'ssh' | 'manual' | 'dry-run';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * A secret a step needs. Only this reference travels through the machine (and so into the
+ * persisted snapshot); the value is asked from the operator when a runner needs it.
+ * `{name}` placeholders are filled from the step's params.
+ */
+export interface SecretRef {
+  id: string;
+  label: string;
+  kind: 'password' | 'credential';
+}
+
+/** A step: an invoked runner actor. Its id is the state's key and the actor's `src`. */
+export interface StepMeta {
+  kind: 'step';
+  title: string;
+  /** What the operator should know or do, in the runbook's own words. */
+  instructions: string[];
+  /** The commands a real runner would run (shown, never executed from here). */
+  commands: string[];
+  destructive: boolean;
+  /** Safe to run again after a crash left it in doubt. */
+  idempotent: boolean;
+  /** A person does it in the real world (a GUI step, an interactive sign-in). */
+  manual: boolean;
+  runners: RunnerName[];
+  skippable: boolean;
+  secrets: SecretRef[];
+  timeoutMs: number;
+  maxAttempts: number;
+}
+
+export interface DecisionChoice {
+  event: string;
+  label: string;
+  /** The event carries `{ reason }` and the engine asks for it. */
+  needsReason?: boolean;
+}
+
+/** A state that waits for the operator. `{a.b}` placeholders are filled from the context. */
+export interface PromptMeta {
+  kind: 'prompt' | 'decision';
+  title: string;
+  instructions: string[];
+  /** The step this decision is about (failure decisions). */
+  stepId?: string;
+  prompt:
+    | { type: 'typed-confirm'; id: string; message: string; event: string; field: string; cancelEvent: string }
+    | { type: 'choice'; id: string; message: string; choices: DecisionChoice[] };
+}
+
+export type FinalOutcome = 'success' | 'nothing-to-do' | 'handed-over' | 'aborted';
+
+export interface FinalMeta {
+  kind: 'final';
+  title: string;
+  outcome: FinalOutcome;
+  summary: string;
+}
+
+export type StateMeta = StepMeta | PromptMeta | FinalMeta;
+
+export interface RunbookDefinition {
+  id: string;
+  title: string;
+  summary: string;
+  /** What the target must be for the runbook to make sense, shown by `runbook show`. */
+  appliesTo: string;
+  /** The simulator scenario `run` uses when no target is given. */
+  defaultScenario?: string;
+  machine: AnyStateMachine;
+}
+
+export function defineRunbook(definition: RunbookDefinition): RunbookDefinition {
+  return definition;
+}
+
+/** Fills `{name}` / `{a.b}` placeholders from an object; unknown names stay visible. */
+export function fillTemplate(text: string, values: unknown): string {
+  return text.replace(/\{([A-Za-z0-9_.]+)\}/g, (whole, path: string) => {
+    let value: unknown = values;
+    for (const part of path.split('.')) {
+      if (value === null || typeof value !== 'object') return whole;
+      value = (value as Record<string, unknown>)[part];
+    }
+    return value === undefined || value === null ? whole : String(value);
+  });
+}
