@@ -92,6 +92,8 @@ const machine = setup({
     ...engineGuards,
     diagnosedAs: ({ event }: Args, params: { classification: Classification }) =>
       event.output?.classification === params.classification,
+    staleConnectorsFound: ({ event }: Args) =>
+      event.output?.classification === 'stale-connector-credential' && event.output.staleConnectors?.length > 0,
     typedServerName: ({ context, event }: Args) =>
       typeof event.typed === 'string' &&
       context.server !== null &&
@@ -177,7 +179,7 @@ const machine = setup({
           { target: 'nothingToDo', guard: { type: 'diagnosedAs', params: { classification: 'healthy' } }, actions: ['recordDiagnosis'] },
           {
             target: 'connectorPassword',
-            guard: { type: 'diagnosedAs', params: { classification: 'stale-connector-credential' } },
+            guard: 'staleConnectorsFound',
             actions: ['recordDiagnosis', 'repairStaleConnectors'],
           },
           { target: 'preChecks', guard: { type: 'diagnosedAs', params: { classification: 'key-unreadable' } }, actions: ['recordDiagnosis'] },

@@ -85,17 +85,23 @@ function isAlive(owner: LockOwner): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
   }
-  const start = processStart(owner.pid);
+  const fields = procStat(owner.pid);
+  if (fields?.[0] === 'Z') return false; // killed, not yet reaped by its parent
+  const start = fields?.[19] ?? null;
   return owner.processStart === null || start === null || start === owner.processStart;
 }
 
 function processStart(pid: number): string | null {
+  return procStat(pid)?.[19] ?? null;
+}
+
+/** Fields of /proc/<pid>/stat from the state on (Linux); null elsewhere or when gone. */
+function procStat(pid: number): string[] | null {
   if (process.platform !== 'linux') return null;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // the command name (field 2) may hold spaces; fields after its closing parenthesis are fixed
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }

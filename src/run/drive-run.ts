@@ -1,10 +1,9 @@
-import { createActor, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
+import { createActor, type AnyMachineSnapshot, type EventObject } from 'xstate';
 import type { FinalMeta, FinalOutcome, PromptMeta } from '../runbook/define.js';
 import { fillTemplate } from '../runbook/define.js';
 import { currentState, isFinal, isWaitingForOperator, stateMeta } from '../runbook/describe.js';
 import { writeCheckpoint } from '../checkpoint/write-checkpoint.js';
 import { CHECKPOINT_SCHEMA } from '../checkpoint/envelope.js';
-import { ExitCode } from '../exit-codes.js';
 import { UserError } from '../user-error.js';
 import { plugRunners } from './execute-step.js';
 import { freezeAt } from './fault.js';
@@ -22,7 +21,6 @@ export interface RunEnd {
  */
 export async function driveRun(session: RunSession, persisted?: unknown): Promise<RunEnd> {
   const machine = plugRunners(session.runbook.machine, session);
-  if (persisted !== undefined) assertRestorable(machine, persisted, session);
   const actor = createActor(machine, persisted === undefined ? {} : { snapshot: persisted as never });
 
   let wake: () => void = () => {};
@@ -78,17 +76,6 @@ export async function driveRun(session: RunSession, persisted?: unknown): Promis
       continue;
     }
     await new Promise<void>((resolve) => (wake = resolve));
-  }
-}
-
-function assertRestorable(machine: AnyStateMachine, persisted: unknown, session: RunSession): void {
-  try {
-    machine.resolveState(persisted as never);
-  } catch (error) {
-    throw new UserError(
-      `checkpoint of run ${session.runId} names a state this runbook does not have (${(error as Error).message}); it was left untouched`,
-      ExitCode.state,
-    );
   }
 }
 

@@ -35,6 +35,10 @@ export interface OpenedRun {
   release(): void;
 }
 
+function holder(): string {
+  return `another runbook process (${whoAmI()}: runbook ${process.argv.slice(2, 4).join(' ')})`;
+}
+
 export function whoAmI(): string {
   try {
     return userInfo().username;
@@ -45,7 +49,7 @@ export function whoAmI(): string {
 
 /** Starts a new run: refuses a target that is busy or has an unfinished run, before creating anything. */
 export function startRun(stateDir: string, runbook: RunbookDefinition, target: string, plugs: RunPlugs): OpenedRun {
-  const releaseTarget = acquireLock(targetLockPath(stateDir, target), `run of ${runbook.id}`, `target ${target}`);
+  const releaseTarget = acquireLock(targetLockPath(stateDir, target), holder(), `target ${target}`);
   try {
     const unfinished = listRuns(stateDir).find((r) => r.envelope?.target === target && r.envelope.status === 'active');
     if (unfinished?.envelope) {
@@ -58,7 +62,7 @@ export function startRun(stateDir: string, runbook: RunbookDefinition, target: s
     const paths = runPaths(stateDir, runId);
     mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
     fsyncDirectory(runsDir(stateDir));
-    const releaseRun = acquireLock(paths.lock, `run ${runId}`, `run ${runId}`);
+    const releaseRun = acquireLock(paths.lock, holder(), `run ${runId}`);
     const session = openSession(runbook, runId, target, new Date().toISOString(), paths, plugs, true);
     session.journal.append({ type: 'run-started', runId, runbookId: runbook.id, target, machineHash: session.machineHash, by: session.operator.who });
     session.log.info({ runId, runbook: runbook.id, target }, 'run started');
@@ -77,7 +81,7 @@ export async function resumeRun(stateDir: string, runId: string | undefined, plu
   const id = runId ?? latestUnfinished(stateDir);
   const paths = runPaths(stateDir, id);
   if (!existsSync(paths.dir)) throw new UserError(`no run ${id} in ${runsDir(stateDir)} (see: runbook runs)`, ExitCode.state);
-  const releaseRun = acquireLock(paths.lock, `run ${id}`, `run ${id}`);
+  const releaseRun = acquireLock(paths.lock, holder(), `run ${id}`);
   let releaseTarget = () => {};
   try {
     const envelope = readCheckpoint(paths.checkpoint);
@@ -92,7 +96,15 @@ export async function resumeRun(stateDir: string, runId: string | undefined, plu
         ExitCode.state,
       );
     }
-    releaseTarget = acquireLock(targetLockPath(stateDir, envelope.target), `run ${id}`, `target ${envelope.target}`);
+    try {
+      runbook.machine.resolveState(envelope.snapshot as never);
+    } catch (error) {
+      throw new UserError(
+        `checkpoint of run ${id} names a state this runbook does not have (${(error as Error).message}); it was left untouched`,
+        ExitCode.state,
+      );
+    }
+    releaseTarget = acquireLock(targetLockPath(stateDir, envelope.target), holder(), `target ${envelope.target}`);
     const session = openSession(runbook, id, envelope.target, envelope.createdAt, paths, plugs, false);
     session.journalCheck.active = true;
     session.journal.append({ type: 'run-resumed', by: session.operator.who, state: envelope.state });

@@ -93,9 +93,10 @@ export function step(id: string, input: StepMetaInput, options: StepOptions): Re
   };
   if (meta.skippable && !options.skipTo) throw new Error(`step '${id}' is skippable but has no skipTo`);
   const failedId = `${id}Failed`;
+  // a success clears the failure count, except a result the machine itself judges a failure
   const onDone = (Array.isArray(options.onDone) ? options.onDone : [options.onDone]).map((t) => ({
     ...t,
-    actions: ['clearFailure', ...(t.actions ?? [])],
+    actions: t.target === failedId ? (t.actions ?? []) : ['clearFailure', ...(t.actions ?? [])],
   }));
   const choices: PromptMeta['prompt'] = {
     type: 'choice',

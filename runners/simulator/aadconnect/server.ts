@@ -181,7 +181,8 @@ export const server = {
     }
     state.key = 'abandoned';
     for (const connector of state.connectors) connector.password = 'none';
-    state.entraCredential = 'none';
+    // an application identity authenticates with a certificate, not a password kept under the key
+    if (state.server.entraIdentity === 'ServiceAccount') state.entraCredential = 'none';
   },
 
   supplyPassword(state: ServerState, connectorName: string, password: string): PasswordState {

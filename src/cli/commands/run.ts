@@ -26,7 +26,7 @@ export async function run(runbookId: string, options: RunOptions): Promise<numbe
   const target = resolveTarget(runbook, options.target);
   const operator = makeOperator(options);
   const reporter = new TerminalReporter();
-  const opened = startRun(stateDir(options.stateDir), runbook, target.id, plugs(operator, reporter, options));
+  const opened = startRun(stateDir(options.stateDir), runbook, target.id, plugs(() => operator, reporter, options));
   reporter.header(runbook.title, [
     `run ${opened.session.runId} · target ${target.id} (${target.describe}) · operator ${operator.who}`,
     `run state: ${opened.session.paths.dir}`,
@@ -36,19 +36,19 @@ export async function run(runbookId: string, options: RunOptions): Promise<numbe
 }
 
 export async function resume(runId: string | undefined, options: RunOptions): Promise<number> {
-  const operator = makeOperator(options);
   const reporter = new TerminalReporter();
-  const opened = await resumeRun(stateDir(options.stateDir), runId, plugs(operator, reporter, options));
+  // the operator is made once the run is found, so "nothing to resume" is said first
+  const opened = await resumeRun(stateDir(options.stateDir), runId, plugs(() => makeOperator(options), reporter, options));
   const { session } = opened;
   reporter.stepList(boardOnDisk(session, true));
   return finish(opened, reporter, options);
 }
 
-function plugs(operator: Operator, reporter: TerminalReporter, options: RunOptions): RunPlugs {
+function plugs(operator: () => Operator, reporter: TerminalReporter, options: RunOptions): RunPlugs {
   return {
     runner: createRunner,
     manual: manualRunner,
-    operator: () => operator,
+    operator,
     reporter,
     verbose: Boolean(options.verbose),
   };

@@ -1,0 +1,27 @@
+<#
+.SYNOPSIS
+    Step 'resumeScheduler': Set-ADSyncScheduler -SyncCycleEnabled $true, so that scheduled sync cycles
+    run again after the recovery.
+.DESCRIPTION
+    Needs the service running. Output: {"syncCycleEnabled":true}
+#>
+param(
+    [string]$AttemptId = '',
+    [string]$StepId = '',
+    [double]$PollIntervalSeconds = 10,
+    [int]$TimeoutSeconds = 540
+)
+$ErrorActionPreference = 'Stop'
+try { . (Join-Path $PSScriptRoot '_common.ps1') } catch {
+    [Console]::Out.WriteLine('RUNBOOK-RESULT {"ok":false,"error":"_common.ps1 could not be loaded from the script folder","category":"script-error","evidence":[]}')
+    exit 1
+}
+
+exit (Invoke-Step -AttemptId $AttemptId -StepId $StepId -ScriptPath $PSCommandPath -Arguments $args -Body {
+        Import-ADSyncModule
+        Set-ADSyncScheduler -SyncCycleEnabled $true -ErrorAction Stop
+        $now = [bool](Get-ADSyncScheduler -ErrorAction Stop).SyncCycleEnabled
+        if ($now -ne $true) { Stop-Step "SyncCycleEnabled is still $now after Set-ADSyncScheduler" 'scheduler-failed' }
+        Add-Evidence "the sync scheduler's SyncCycleEnabled is $now"
+        Set-StepOutput ([ordered]@{ syncCycleEnabled = $now })
+    })

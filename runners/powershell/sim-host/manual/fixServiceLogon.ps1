@@ -1,0 +1,29 @@
+<#
+.SYNOPSIS
+    SIMULATION ONLY: carries out the manual step 'fixServiceLogon' (services.msc > ADSync > Log On,
+    the current password entered) on the simulated host: Repair-ADSyncSimServiceLogon, op
+    'fix-logon' (the service is started too). Output: null. Categories: key-unreadable.
+#>
+param(
+    [string]$AttemptId = '',
+    [string]$StepId = '',
+    [double]$PollIntervalSeconds = 10,
+    [int]$TimeoutSeconds = 540
+)
+$ErrorActionPreference = 'Stop'
+try { . (Join-Path (Join-Path (Split-Path -Parent (Split-Path -Parent $PSScriptRoot)) 'scripts') '_common.ps1') } catch {
+    [Console]::Out.WriteLine('RUNBOOK-RESULT {"ok":false,"error":"scripts/_common.ps1 could not be loaded","category":"script-error","evidence":[]}')
+    exit 1
+}
+
+exit (Invoke-Step -AttemptId $AttemptId -StepId $StepId -ScriptPath $PSCommandPath -Arguments $args -Body {
+        Import-ADSyncModule
+        try {
+            Repair-ADSyncSimServiceLogon
+        } catch {
+            $category = 'failed'
+            if ($_.Exception.Data.Contains('AdsyncSimCategory')) { $category = [string]$_.Exception.Data['AdsyncSimCategory'] }
+            Stop-Step $_.Exception.Message $category
+        }
+        Add-Evidence 'service logon password entered (simulated); ADSync started'
+    })

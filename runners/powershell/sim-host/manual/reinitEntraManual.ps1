@@ -1,0 +1,29 @@
+<#
+.SYNOPSIS
+    SIMULATION ONLY: carries out the manual step 'reinitEntraManual' (Add-ADSyncAADServiceAccount
+    with an interactive MFA sign-in) on the simulated host: Complete-ADSyncSimInteractiveSignIn,
+    op 'entra'. Output: null. Categories: service-stopped.
+#>
+param(
+    [string]$AttemptId = '',
+    [string]$StepId = '',
+    [double]$PollIntervalSeconds = 10,
+    [int]$TimeoutSeconds = 540
+)
+$ErrorActionPreference = 'Stop'
+try { . (Join-Path (Join-Path (Split-Path -Parent (Split-Path -Parent $PSScriptRoot)) 'scripts') '_common.ps1') } catch {
+    [Console]::Out.WriteLine('RUNBOOK-RESULT {"ok":false,"error":"scripts/_common.ps1 could not be loaded","category":"script-error","evidence":[]}')
+    exit 1
+}
+
+exit (Invoke-Step -AttemptId $AttemptId -StepId $StepId -ScriptPath $PSCommandPath -Arguments $args -Body {
+        Import-ADSyncModule
+        try {
+            Complete-ADSyncSimInteractiveSignIn
+        } catch {
+            $category = 'failed'
+            if ($_.Exception.Data.Contains('AdsyncSimCategory')) { $category = [string]$_.Exception.Data['AdsyncSimCategory'] }
+            Stop-Step $_.Exception.Message $category
+        }
+        Add-Evidence 'interactive sign-in completed (simulated): the Entra connector account is reinitialized'
+    })
