@@ -25,6 +25,11 @@ export async function driveRun(session: RunSession, persisted?: unknown): Promis
 
   let wake: () => void = () => {};
   let crashed: unknown = null;
+  let interrupted: unknown = null;
+  session.interrupt = (reason) => {
+    interrupted = reason;
+    wake();
+  };
   const save = (snapshot: AnyMachineSnapshot) => {
     const state = currentState(snapshot);
     const meta = stateMeta(machine, state);
@@ -59,6 +64,10 @@ export async function driveRun(session: RunSession, persisted?: unknown): Promis
 
   for (;;) {
     const snapshot = actor.getSnapshot();
+    if (interrupted) {
+      actor.stop();
+      throw interrupted;
+    }
     if (crashed || snapshot.status === 'error') {
       throw new Error(`the runbook machine failed: ${String((crashed as Error)?.message ?? snapshot.error)}`);
     }

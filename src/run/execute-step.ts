@@ -74,6 +74,11 @@ function stepActor(machine: AnyStateMachine, session: RunSession) {
       session.reporter.stepDone(title, evidence, Date.now() - started, false);
       return result.output ?? null;
     } catch (error) {
+      if (isOperatorInterrupt(error)) {
+        // Ctrl-C at a prompt is not the step failing: stop here, the attempt stays in doubt
+        session.interrupt(error);
+        return new Promise<never>(() => {});
+      }
       const failure = error instanceof StepFailure ? error : new StepFailure((error as Error)?.message ?? String(error), 'error');
       const evidence = failure.evidence.map(session.scrubber.scrub);
       const message = session.scrubber.scrub(failure.message);
@@ -202,4 +207,9 @@ async function withDeadline(runner: Runner, input: StepInput, meta: StepMeta, si
 /** XState stores nothing of the error, but the machine's context records message and category. */
 function toMachineError(failure: StepFailure): { message: string; category: string } {
   return { message: failure.message, category: failure.category };
+}
+
+function isOperatorInterrupt(error: unknown): boolean {
+  const name = (error as Error)?.name;
+  return name === 'ExitPromptError' || name === 'AbortPromptError';
 }

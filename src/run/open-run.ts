@@ -150,6 +150,7 @@ function openSession(
     log: openDiagnosticLog(paths.log, scrubber.scrub, plugs.verbose),
     journalCheck: { active: false },
     abortRequested: false,
+    interrupt: () => {},
   };
 }
 

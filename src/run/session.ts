@@ -27,4 +27,6 @@ export interface RunSession {
   journalCheck: { active: boolean };
   /** The operator chose "abort" for a step in doubt; the failure decision that follows is answered with it. */
   abortRequested: boolean;
+  /** Stops the drive loop from inside a step (Ctrl-C at a prompt the runner opened). */
+  interrupt(reason: unknown): void;
 }

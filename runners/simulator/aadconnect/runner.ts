@@ -171,14 +171,16 @@ const handlers: Record<string, Handler> = {
     return { evidence: ['ADSync is Running'] };
   },
 
-  async verify({ ctx, state, apply }) {
+  async verify({ ctx, state, apply, reload }) {
     if (state.service.status !== 'Running') throw new StepFailure('ADSync is not running', 'service-stopped');
     if (server.eventsSinceStart(state, [6028]).length > 0) throw new StepFailure('Event 6028 appeared since the last start: the key is still unreadable', 'key-unreadable');
     await serviceWork(ctx, 'running a delta sync cycle and waiting until it is idle');
-    let results: ReturnType<typeof server.deltaSync> = [];
     await apply('delta-sync', (s) => {
-      results = server.deltaSync(s);
+      server.deltaSync(s);
     });
+    // read back, so that a repeated attempt (a no-op) reports the same cycle
+    const after = reload();
+    const results = after.runs.slice(-(after.connectors.length + 1));
     const ok = (r: string) => r === 'success' || r.startsWith('completed-') && r.endsWith('-warnings');
     const adNames = new Set(state.connectors.map((c) => c.name));
     return {
