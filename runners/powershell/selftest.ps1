@@ -14,11 +14,19 @@
        attempt, 'abandon' never deduplicated, abandonKey refuses while the service runs,
        failure categories, secrets never printed.
     Prints 'N passed, N failed' last; exit code 1 when anything failed.
+    -Scenario a,b runs only those scenarios; -KeepStates <dir> keeps each scenario's end state.
     pwsh is found from $env:RUNBOOK_PWSH, else on PATH, else /tmp/pwsh/pwsh.
 #>
-param([string[]]$Scenario = @())
+param(
+    # Only these scenarios (names, or one comma-separated string).
+    [string[]]$Scenario = @(),
+    # Copy each scenario's end state to <dir>/<scenario>.json (to compare with the TS simulator).
+    [string]$KeepStates = ''
+)
 
 $ErrorActionPreference = 'Stop'
+# -File passes "a,b" as one string.
+$Scenario = @($Scenario | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
 $root = $PSScriptRoot
 $repo = Split-Path -Parent (Split-Path -Parent $root)
 $scriptsDir = Join-Path $root 'scripts'
@@ -253,9 +261,13 @@ function Invoke-Runbook([string]$Name, [string]$StatePath, [string]$ServerName) 
                     'logon-failure' { $stateId = 'fixServiceLogon' }
                     'localdb-full' { $stateId = 'localDbFull' }
                     'healthy' { $stateId = 'nothingToDo' }
-                    'stale-connector-credential' { $ctx.pending = @($out.staleConnectors); $ctx.entraDone = $true; $stateId = 'connectorPassword' }
                     'key-unreadable' { $stateId = 'preChecks' }
-                    default { $stateId = 'unknownSymptom' }
+                    default {
+                        # staleConnectorsFound: the stale classification with a non-empty list.
+                        if ($out.classification -eq 'stale-connector-credential' -and @($out.staleConnectors).Count -gt 0) {
+                            $ctx.pending = @($out.staleConnectors); $ctx.entraDone = $true; $stateId = 'connectorPassword'
+                        } else { $stateId = 'unknownSymptom' }
+                    }
                 }
             }
             'fixServiceLogon' { $stateId = 'detect' }
@@ -306,6 +318,10 @@ foreach ($sf in $scenarioFiles) {
     $r = Invoke-Runbook $name $statePath ([string]$spec.server.name)
     $s = Read-State $statePath
     $ops = @($s.effects | ForEach-Object { [string]$_.op })
+    if ($KeepStates) {
+        $null = New-Item -ItemType Directory -Force -Path $KeepStates
+        Copy-Item -LiteralPath $statePath -Destination (Join-Path $KeepStates "$name.json") -Force
+    }
     Check "${name}: ends at $($spec.expect.final)" ($r.Final -eq $spec.expect.final) ("final $($r.Final); trace: $($r.Trace -join ' > ')")
     foreach ($k in $r.Runs.Keys) { foreach ($run in $r.Runs[$k]) { if (-not $run.OneLine) { Check "${name}: $k prints exactly one stdout line" $false $run.Stdout } } }
     $abandons = @($ops | Where-Object { $_ -eq 'abandon' }).Count
@@ -318,7 +334,9 @@ foreach ($sf in $scenarioFiles) {
             ($s.server.entraIdentity -ne 'ServiceAccount' -or $s.entraCredential -eq 'valid') -and
             @($lastRuns | Where-Object { $_.result -ne 'success' }).Count -eq 0 -and $s.key -eq 'readable'
         Check "${name}: service Running, key readable, every credential valid, last cycle all success" $good (ConvertTo-Json -InputObject $s -Depth 6 -Compress)
-        Check "${name}: a new key generation after the abandon" ([long]$s.keyGeneration -eq 2) "keyGeneration $($s.keyGeneration)"
+        $wantGeneration = 1
+        if ($spec.expect.abandoned) { $wantGeneration = 2 }
+        Check "${name}: key generation $wantGeneration" ([long]$s.keyGeneration -eq $wantGeneration) "keyGeneration $($s.keyGeneration)"
     }
     if ($spec.expect.final -eq 'nothingToDo' -or $spec.expect.final -eq 'localDbFull') {
         Check "${name}: nothing stopped, abandoned or re-entered" (@($ops | Where-Object { $_ -eq 'stop' -or $_ -eq 'abandon' -or $_.StartsWith('password:') }).Count -eq 0) ($ops -join ', ')

@@ -45,8 +45,7 @@ export async function driveRun(session: RunSession, persisted?: unknown): Promis
       status: snapshot.status === 'done' ? 'done' : snapshot.status === 'error' ? 'error' : 'active',
       state,
       outcome: isFinal(meta) ? meta.outcome : null,
-      snapshot: JSON.parse(session.scrubber.scrub(JSON.stringify(actor.getPersistedSnapshot()))),
-    });
+    }, session.scrubber.scrub(JSON.stringify(actor.getPersistedSnapshot())));
     freezeAt(`checkpoint:${state}`);
   };
   actor.subscribe({

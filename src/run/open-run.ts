@@ -77,7 +77,12 @@ export function startRun(stateDir: string, runbook: RunbookDefinition, target: s
 }
 
 /** Resumes a run from its checkpoint (the latest unfinished one when no id is given). */
-export async function resumeRun(stateDir: string, runId: string | undefined, plugs: RunPlugs): Promise<OpenedRun> {
+export async function resumeRun(
+  stateDir: string,
+  runId: string | undefined,
+  plugs: RunPlugs,
+  load: (id: string) => Promise<RunbookDefinition> = loadRunbook,
+): Promise<OpenedRun> {
   const id = runId ?? latestUnfinished(stateDir);
   const paths = runPaths(stateDir, id);
   if (!existsSync(paths.dir)) throw new UserError(`no run ${id} in ${runsDir(stateDir)} (see: runbook runs)`, ExitCode.state);
@@ -88,7 +93,7 @@ export async function resumeRun(stateDir: string, runId: string | undefined, plu
     if (envelope.status !== 'active') {
       throw new UserError(`run ${id} already ended (${envelope.state}); nothing to resume`, ExitCode.state);
     }
-    const runbook = await loadRunbook(envelope.runbookId);
+    const runbook = await load(envelope.runbookId);
     const hash = machineHash(runbook.machine);
     if (hash !== envelope.machineHash) {
       throw new UserError(

@@ -195,7 +195,8 @@ function Invoke-SimAbandon($State) {
     }
     $State.key = 'abandoned'
     foreach ($c in @($State.connectors)) { $c.password = 'none' }
-    $State.entraCredential = 'none'
+    # An application identity authenticates with a certificate, not a password kept under the key.
+    if ($State.server.entraIdentity -eq 'ServiceAccount') { $State.entraCredential = 'none' }
 }
 
 function Get-SimSha256([string]$Text) {

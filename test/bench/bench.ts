@@ -1,0 +1,180 @@
+/**
+ * `npm run bench`: figures and ratios measured in one run, printed, never asserted.
+ *
+ *  1. CLI cold start (`runbook --version`, `runbook list`) against `node -e 0`.
+ *  2. Engine overhead per step on a synthetic 1,000-step machine with a no-op runner
+ *     (checkpoint and journal included) against the floor: the same durable writes (one atomic
+ *     checkpoint write and two fdatasync'd journal appends of the same sizes per step) done bare.
+ *  3. Resume after 10 steps against resume after 1,000 steps.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setup, type AnyStateMachine } from 'xstate';
+import { defineRunbook, type RunbookDefinition } from '../../src/runbook/define.js';
+import { engineActions, engineContext, engineGuards, final, step, stepActors } from '../../src/runbook/step-states.js';
+import { startRun, resumeRun, type RunPlugs } from '../../src/run/open-run.js';
+import { silentReporter } from '../../src/run/reporter.js';
+import { AnswersOperator } from '../../src/operator/answers-operator.js';
+import { writeFileAtomic } from '../../src/checkpoint/durable-write.js';
+import { runPaths } from '../../src/run/paths.js';
+import { manualRunner } from '../../runners/manual/manual-runner.js';
+import type { Runner } from '../../src/runner/contract.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function timeCommand(args: string[], runs: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs + 2; i++) {
+    const start = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, args, { stdio: 'ignore', env: { ...process.env, RUNBOOK_STATE_DIR: tmpdir() } });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}`);
+    if (i >= 2) times.push(ms); // two warm-up runs fill the page cache
+  }
+  return median(times);
+}
+
+function syntheticRunbook(steps: number): RunbookDefinition {
+  const ids = Array.from({ length: steps }, (_, i) => `s${i}`);
+  const states: Record<string, object> = {};
+  ids.forEach((id, i) => {
+    Object.assign(
+      states,
+      step(id, { title: `Step ${i}`, instructions: ['no-op'], commands: [], destructive: false, idempotent: true }, { onDone: { target: ids[i + 1] ?? 'done' } }),
+    );
+  });
+  states.done = final('Done', 'success', 'all steps ran');
+  states.aborted = final('Aborted', 'aborted', 'aborted');
+  const machine = setup({ actors: stepActors(ids), guards: engineGuards, actions: engineActions }).createMachine({
+    id: `synthetic-${steps}`,
+    initial: 's0',
+    context: engineContext(),
+    states: states as never,
+  });
+  return defineRunbook({ id: `synthetic-${steps}`, title: 'synthetic', summary: '', appliesTo: '', machine: machine as unknown as AnyStateMachine });
+}
+
+function plugs(runner: Runner): RunPlugs {
+  return {
+    runner: () => runner,
+    manual: manualRunner,
+    operator: () => new AnswersOperator({ answers: {}, secrets: {} }, '(bench)', 'bench'),
+    reporter: silentReporter,
+    verbose: false,
+  };
+}
+
+const noOp: Runner = { name: 'simulator', canRun: () => true, run: async () => ({ evidence: [] }) };
+
+async function engineRun(stateDir: string, runbook: RunbookDefinition): Promise<{ ms: number; runId: string }> {
+  const start = process.hrtime.bigint();
+  const opened = startRun(stateDir, runbook, `bench:${runbook.id}:${Math.random()}`, plugs(noOp));
+  await opened.end;
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  opened.release();
+  return { ms, runId: opened.session.runId };
+}
+
+/** The same durable writes as the engine made, bare: sizes taken from the run's own files. */
+function floorRun(dir: string, steps: number, checkpointBytes: number, journalLineBytes: number): number {
+  const checkpoint = 'x'.repeat(checkpointBytes);
+  const line = `${'y'.repeat(journalLineBytes - 1)}\n`;
+  const path = join(dir, 'floor-checkpoint.json');
+  const fd = openSync(join(dir, 'floor-journal.jsonl'), 'a');
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < steps; i++) {
+    writeSync(fd, line);
+    fdatasyncSync(fd);
+    writeSync(fd, line);
+    fdatasyncSync(fd);
+    writeFileAtomic(path, checkpoint);
+  }
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  closeSync(fd);
+  return ms;
+}
+
+/** Runs `steps` steps, leaves the run interrupted at the next one, and times resuming it. */
+async function resumeTime(stateDir: string, runbook: RunbookDefinition, after: number): Promise<number> {
+  let reached: () => void = () => {};
+  const atStop = new Promise<void>((resolve) => (reached = resolve));
+  const stopAt = `s${after}`;
+  const stopping: Runner = {
+    name: 'simulator',
+    canRun: () => true,
+    run: async (input) => {
+      if (input.stepId !== stopAt) return { evidence: [] };
+      reached();
+      return new Promise(() => {});
+    },
+  };
+  const first = startRun(stateDir, runbook, `bench:resume:${after}:${Math.random()}`, plugs(stopping));
+  await atStop;
+  first.release();
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    let resumedAt: () => void = () => {};
+    const resumed = new Promise<void>((resolve) => (resumedAt = resolve));
+    const probe: Runner = { name: 'simulator', canRun: () => true, run: async () => (resumedAt(), new Promise(() => {})) };
+    const start = process.hrtime.bigint();
+    const again = await resumeRun(stateDir, first.session.runId, plugs(probe), async () => runbook);
+    await resumed;
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    again.release();
+  }
+  return median(times.slice(2));
+}
+
+async function main(): Promise<void> {
+  const out = (label: string, value: string) => process.stdout.write(`${label.padEnd(58)} ${value}\n`);
+  process.stdout.write('runbook bench (medians; ratios are what to read)\n\n');
+
+  const node = timeCommand(['-e', '0'], 15);
+  const version = timeCommand([CLI, '--version'], 15);
+  const list = timeCommand([CLI, 'list'], 15);
+  out('cold start: node -e 0', `${node.toFixed(1)} ms`);
+  out('cold start: runbook --version', `${version.toFixed(1)} ms  (${(version / node).toFixed(2)}x node; target <= 2x)`);
+  out('cold start: runbook list', `${list.toFixed(1)} ms  (${(list / node).toFixed(2)}x node)`);
+
+  const dir = mkdtempSync(join(tmpdir(), 'runbook-bench-'));
+  try {
+    const steps = 1000;
+    const runbook = syntheticRunbook(steps);
+    await engineRun(join(dir, 'warm'), syntheticRunbook(50));
+    const engine = await engineRun(join(dir, 'engine'), runbook);
+    const paths = runPaths(join(dir, 'engine'), engine.runId);
+    const checkpointBytes = statSync(paths.checkpoint).size;
+    const journal = readFileSync(paths.journal, 'utf8').split('\n').filter(Boolean);
+    const lineBytes = Math.round(journal.reduce((n, l) => n + l.length + 1, 0) / journal.length);
+    const floor = floorRun(dir, steps, checkpointBytes, lineBytes);
+    const atomicOnly = floorRun(dir, 0, 0, 1) + (() => {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < steps; i++) writeFileAtomic(join(dir, 'atomic-only.json'), 'x'.repeat(checkpointBytes));
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    })();
+    out(`engine: ${steps} no-op steps (checkpoint + journal)`, `${engine.ms.toFixed(0)} ms  (${(engine.ms / steps).toFixed(3)} ms/step)`);
+    out(`floor: same durable writes bare (1 atomic ${checkpointBytes} B + 2 x ${lineBytes} B appends per step)`, `${floor.toFixed(0)} ms  (${(floor / steps).toFixed(3)} ms/step)`);
+    out('engine per step / floor per step', `${(engine.ms / floor).toFixed(2)}x  (target <= 1.2x)`);
+    out(`floor, atomic checkpoint writes only (${steps})`, `${atomicOnly.toFixed(0)} ms  -> engine is ${(engine.ms / atomicOnly).toFixed(2)}x`);
+
+    const resume10 = await resumeTime(join(dir, 'resume10'), runbook, 10);
+    const resume1000 = await resumeTime(join(dir, 'resume1000'), runbook, 999);
+    out('resume after 10 steps (to the next step running)', `${resume10.toFixed(2)} ms`);
+    out('resume after 1,000 steps', `${resume1000.toFixed(2)} ms  (${(resume1000 / resume10).toFixed(2)}x; target: flat, ~1x)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
+// the interrupted runs above leave step deadlines pending; the figures are printed
+process.exit(0);
