@@ -295,7 +295,7 @@ const machine = setup({
         secrets: [{ id: 'adds-password:{connector}', label: 'AD DS connector account password for {connector}', kind: 'password' }],
       },
       {
-        params: (context: Context) => ({ connector: context.pending[0] ?? null }),
+        params: (context: Context) => ({ connector: context.pending[0] ?? null, remaining: context.pending }),
         onDone: [
           { target: 'connectorPassword', reenter: true, guard: 'moreConnectorsPending', actions: ['connectorDone'] },
           { target: 'restartService', actions: ['connectorDone'] },

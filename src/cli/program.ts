@@ -54,9 +54,12 @@ export async function runCli(argv: string[], version: string): Promise<number> {
   program
     .command('run <runbook>')
     .description('start a run (default target: the simulated server)')
-    .option('-t, --target <target>', 'sim:<scenario>')
+    .option('-t, --target <target>', 'sim:<scenario> | pwsh-sim:<scenario> | local | local:pwsh | ssh://user@host[:port]')
     .option('-a, --answers <file>', 'answers file for an unattended run (secrets come from env or stdin, never the file)')
-    .action(async (runbook: string, opts: { target?: string; answers?: string }, cmd: Command) => {
+    .option('--dry-run', 'run only the read-only steps; print what every other step would do')
+    .option('--simulated-host', 'the target is the simulated ADSync host: manual steps are done by its stand-ins')
+    .option('--ssh-config <file>', 'ssh client configuration (ssh -F) for an ssh:// target')
+    .action(async (runbook: string, opts: { target?: string; answers?: string; dryRun?: boolean; simulatedHost?: boolean; sshConfig?: string }, cmd: Command) => {
       code = await (await import('./commands/run.js')).run(runbook, { ...globals(cmd), ...opts });
     });
 

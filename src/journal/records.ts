@@ -13,6 +13,7 @@ export type JournalRecord =
       evidence: string[];
       durationMs: number;
       confirmedBy?: string;
+      details?: Record<string, Json>;
     }
   | {
       type: 'step-failed';
@@ -21,6 +22,7 @@ export type JournalRecord =
       error: { message: string; category: string };
       evidence: string[];
       durationMs: number;
+      details?: Record<string, Json>;
     }
   | { type: 'decision'; question: string; state: string; stepId?: string; attemptId?: string; answer: string; reason?: string; by: string }
   | { type: 'secret-supplied'; secretId: string; source: string; by: string }

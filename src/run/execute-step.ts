@@ -68,6 +68,7 @@ function stepActor(machine: AnyStateMachine, session: RunSession) {
         output: (result.output ?? null) as Json,
         evidence,
         durationMs: Date.now() - started,
+        ...(result.details ? { details: result.details } : {}),
       });
       session.log.info({ stepId: input.stepId, attemptId: input.attemptId, runner: runner.name }, 'step finished');
       await holdAt(`step-finished:${input.stepId}`);
@@ -89,6 +90,7 @@ function stepActor(machine: AnyStateMachine, session: RunSession) {
         error: { message, category: failure.category },
         evidence,
         durationMs: Date.now() - started,
+        ...(failure.details ? { details: failure.details } : {}),
       });
       session.log.warn({ stepId: input.stepId, attemptId: input.attemptId, category: failure.category, err: message }, 'step failed');
       session.reporter.stepFailed(title, message, evidence);

@@ -51,7 +51,8 @@ export function whoAmI(): string {
 export function startRun(stateDir: string, runbook: RunbookDefinition, target: string, plugs: RunPlugs): OpenedRun {
   const releaseTarget = acquireLock(targetLockPath(stateDir, target), holder(), `target ${target}`);
   try {
-    const unfinished = listRuns(stateDir).find((r) => r.envelope?.target === target && r.envelope.status === 'active');
+    const sameTarget = (other: string) => other.split('?')[0] === target.split('?')[0];
+    const unfinished = listRuns(stateDir).find((r) => r.envelope && sameTarget(r.envelope.target) && r.envelope.status === 'active');
     if (unfinished?.envelope) {
       throw new UserError(
         `target ${target} has an unfinished run ${unfinished.runId} (at ${unfinished.envelope.state}); resume it with: runbook resume ${unfinished.runId}`,

@@ -34,8 +34,9 @@ export function runPaths(state: string, runId: string): RunPaths {
   };
 }
 
+/** One lock per target; options after '?' (how it is reached) do not make another target. */
 export function targetLockPath(state: string, targetId: string): string {
-  const safe = targetId.replace(/[^A-Za-z0-9._-]+/g, '_');
+  const safe = targetId.split('?')[0]!.replace(/[^A-Za-z0-9._-]+/g, '_');
   return join(state, 'locks', `${safe}.lock`);
 }
 

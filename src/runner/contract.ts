@@ -18,6 +18,8 @@ export interface StepInput {
 export interface StepResult {
   output?: Json;
   evidence: string[];
+  /** For the journal only: how the step was carried out (command, exit code, duration, output). */
+  details?: Record<string, Json>;
 }
 
 /** A step that did not achieve its effect. The machine routes it to the step's decision state. */
@@ -26,6 +28,7 @@ export class StepFailure extends Error {
     message: string,
     readonly category: string = 'failed',
     readonly evidence: string[] = [],
+    readonly details?: Record<string, Json>,
   ) {
     super(message);
     this.name = 'StepFailure';

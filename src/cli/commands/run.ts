@@ -19,11 +19,14 @@ import { reportError, type GlobalOptions } from '../program.js';
 interface RunOptions extends GlobalOptions {
   target?: string;
   answers?: string;
+  dryRun?: boolean;
+  simulatedHost?: boolean;
+  sshConfig?: string;
 }
 
 export async function run(runbookId: string, options: RunOptions): Promise<number> {
   const runbook = await loadRunbook(runbookId);
-  const target = resolveTarget(runbook, options.target);
+  const target = resolveTarget(runbook, options.target, { simulatedHost: options.simulatedHost, sshConfig: options.sshConfig });
   const operator = makeOperator(options);
   const reporter = new TerminalReporter();
   const opened = startRun(stateDir(options.stateDir), runbook, target.id, plugs(() => operator, reporter, options));

@@ -11,7 +11,10 @@ param(
     [int]$TimeoutSeconds = 540
 )
 $ErrorActionPreference = 'Stop'
-try { . (Join-Path (Join-Path (Split-Path -Parent (Split-Path -Parent $PSScriptRoot)) 'scripts') '_common.ps1') } catch {
+# run from a runner's temp folder, _common.ps1 sits beside it; from the repository, in scripts/
+$common = Join-Path $PSScriptRoot '_common.ps1'
+if (-not (Test-Path -LiteralPath $common)) { $common = Join-Path (Join-Path (Split-Path -Parent (Split-Path -Parent $PSScriptRoot)) 'scripts') '_common.ps1' }
+try { . $common } catch {
     [Console]::Out.WriteLine('RUNBOOK-RESULT {"ok":false,"error":"scripts/_common.ps1 could not be loaded","category":"script-error","evidence":[]}')
     exit 1
 }
