@@ -82,6 +82,7 @@ const confirmAbandon: PromptMeta = {
     event: 'CONFIRM',
     field: 'typed',
     cancelEvent: 'CANCEL',
+    expected: '{server}',
   },
 };
 
@@ -171,6 +172,7 @@ const machine = setup({
         ],
         destructive: false,
         idempotent: true,
+        readOnly: true,
       },
       {
         onDone: [
@@ -221,6 +223,7 @@ const machine = setup({
         destructive: false,
         idempotent: true,
         skippable: true,
+        readOnly: true,
       },
       { onDone: { target: 'confirmAbandon', actions: ['recordFacts'] }, skipTo: 'confirmAbandon' },
     ),
@@ -270,6 +273,7 @@ const machine = setup({
         commands: ['Start-Service ADSync', "Get-ADSyncConnector | Where-Object ConnectorTypeName -eq 'AD'"],
         destructive: false,
         idempotent: true,
+        planOutput: { connectors: ['<each AD connector>'] },
       },
       {
         onDone: [
@@ -384,6 +388,7 @@ const machine = setup({
         ],
         destructive: false,
         idempotent: true,
+        planOutput: { failingAdConnectors: [], entraFailing: false },
       },
       {
         onDone: [

@@ -160,3 +160,6 @@ try {
   Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
 }
 `;
+
+/** The bootstrap's text, for the test that checks it with PowerShell's parser. */
+export const BOOTSTRAP_FOR_LINT = BOOTSTRAP;

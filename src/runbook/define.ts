@@ -34,6 +34,10 @@ export interface StepMeta {
   secrets: SecretRef[];
   timeoutMs: number;
   maxAttempts: number;
+  /** Changes nothing on the target: a dry run carries it out for real. */
+  readOnly: boolean;
+  /** What a successful run typically returns, for a dry run's walk through the machine. */
+  planOutput?: Json;
 }
 
 export interface DecisionChoice {
@@ -51,7 +55,7 @@ export interface PromptMeta {
   /** The step this decision is about (failure decisions). */
   stepId?: string;
   prompt:
-    | { type: 'typed-confirm'; id: string; message: string; event: string; field: string; cancelEvent: string }
+    | { type: 'typed-confirm'; id: string; message: string; event: string; field: string; cancelEvent: string; expected: string }
     | { type: 'choice'; id: string; message: string; choices: DecisionChoice[] };
 }
 

@@ -89,6 +89,7 @@ export function step(id: string, input: StepMetaInput, options: StepOptions): Re
     secrets: [],
     timeoutMs: 10 * 60_000,
     maxAttempts: 3,
+    readOnly: false,
     ...input,
   };
   if (meta.skippable && !options.skipTo) throw new Error(`step '${id}' is skippable but has no skipTo`);

@@ -27,6 +27,7 @@ interface RunOptions extends GlobalOptions {
 export async function run(runbookId: string, options: RunOptions): Promise<number> {
   const runbook = await loadRunbook(runbookId);
   const target = resolveTarget(runbook, options.target, { simulatedHost: options.simulatedHost, sshConfig: options.sshConfig });
+  if (options.dryRun) return (await import('./dry-run.js')).printDryRun(runbook, target);
   const operator = makeOperator(options);
   const reporter = new TerminalReporter();
   const opened = startRun(stateDir(options.stateDir), runbook, target.id, plugs(() => operator, reporter, options));
