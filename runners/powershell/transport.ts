@@ -141,7 +141,13 @@ try {
   foreach ($f in @($files)) { [IO.File]::WriteAllText((Join-Path $dir $f.name), [string]$f.text, $utf8) }
   $list = @('-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', (Join-Path $dir $call.script)) + @($call.args)
   $psi = New-Object Diagnostics.ProcessStartInfo
-  $psi.FileName = (Get-Process -Id $PID).Path
+  # the running PowerShell: powershell.exe (5.1), pwsh.exe / pwsh (7, also as a dotnet tool, whose process is dotnet)
+  $exe = (Get-Process -Id $PID).Path
+  foreach ($name in @('powershell.exe', 'pwsh.exe', 'pwsh')) {
+    $candidate = Join-Path $PSHOME $name
+    if (Test-Path -LiteralPath $candidate -PathType Leaf) { $exe = $candidate; break }
+  }
+  $psi.FileName = $exe
   $psi.Arguments = (@($list) | ForEach-Object { '"' + ([string]$_ -replace '"', '\"') + '"' }) -join ' '
   $psi.UseShellExecute = $false
   $psi.RedirectStandardInput = $true

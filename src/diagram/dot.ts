@@ -1,0 +1,108 @@
+import type { GraphEdge, GraphNode, RunbookGraph } from './graph.js';
+
+/**
+ * The graph in Graphviz DOT. Node and edge ids are predictable in the SVG Graphviz makes from it
+ * (`<g id="state-<key>">`, `<g id="edge-<n>">`) and carry CSS classes (`step destructive manual`,
+ * `edge-failed`), so a page can find and highlight them.
+ *
+ * Destructive steps: red, double border. Manual steps: dashed border. Operator prompts: hexagons.
+ * Failure decisions: diamonds next to their step. Ends: ellipses coloured by outcome.
+ */
+
+export const START_ID = 'state-__start__';
+
+const FONT = 'Helvetica,Arial,sans-serif';
+
+export function toDot(graph: RunbookGraph): string {
+  const lines: string[] = [];
+  lines.push(`digraph ${q(graph.id)} {`);
+  lines.push(`  graph [id=${q(`graph-${graph.id}`)}, rankdir=TB, fontname=${q(FONT)}, nodesep=0.3, ranksep=0.42, pad=0.2, bgcolor="transparent"];`);
+  lines.push(`  node [fontname=${q(FONT)}, fontsize=12, margin="0.14,0.06", penwidth=1.2];`);
+  lines.push(`  edge [fontname=${q(FONT)}, fontsize=10, arrowsize=0.7, color="#4a5568", fontcolor="#2d3748"];`);
+  if (graph.initial) {
+    lines.push(`  "__start__" [id=${q(START_ID)}, class="start", shape=circle, label="", width=0.22, style=filled, fillcolor="#1a202c", color="#1a202c"];`);
+  }
+  for (const node of graph.nodes) lines.push(`  ${q(node.key)} [${attributes(nodeAttributes(node))}];`);
+  // a failure decision sits beside its step
+  for (const node of graph.nodes) {
+    if (node.kind === 'decision' && node.stepId && graph.nodes.some((n) => n.key === node.stepId)) {
+      lines.push(`  { rank=same; ${q(node.stepId)}; ${q(node.key)}; }`);
+    }
+  }
+  if (graph.initial) lines.push(`  "__start__" -> ${q(graph.initial)} [id="edge-start", class="edge-start"];`);
+  for (const edge of graph.edges) lines.push(`  ${q(edge.from)} -> ${q(edge.to)} [${attributes(edgeAttributes(edge))}];`);
+  lines.push('}');
+  return `${lines.join('\n')}\n`;
+}
+
+function nodeAttributes(node: GraphNode): Record<string, string | number> {
+  const text = [...wrap(node.label, node.kind === 'decision' ? 18 : 30), ...(node.marks.length ? [node.marks.join(' · ')] : [])];
+  const classes = ['state', node.kind, node.destructive ? 'destructive' : '', node.manual ? 'manual' : '', node.idempotent ? '' : 'not-idempotent', node.outcome ? `outcome-${node.outcome}` : '']
+    .filter(Boolean)
+    .join(' ');
+  const common = { id: `state-${node.key}`, class: classes, label: text.join('\n') };
+  switch (node.kind) {
+    case 'step':
+      if (node.destructive) {
+        return { ...common, shape: 'box', style: node.manual ? 'filled,dashed,bold' : 'filled,bold', peripheries: 2, fillcolor: '#fde2e1', color: '#c62828', fontcolor: '#7f1010', penwidth: 2 };
+      }
+      if (node.manual) return { ...common, shape: 'box', style: 'rounded,filled,dashed', fillcolor: '#fff8e1', color: '#8a6d00', penwidth: 1.6 };
+      return { ...common, shape: 'box', style: 'rounded,filled', fillcolor: '#e8f0fe', color: '#1e4e8c' };
+    case 'prompt':
+      return { ...common, shape: 'hexagon', style: 'filled', fillcolor: '#fff3cd', color: '#8a6d00', penwidth: 1.6 };
+    case 'decision':
+      return { ...common, shape: 'diamond', style: 'filled', fillcolor: '#f3e8fd', color: '#6b3fa0', fontsize: 10, margin: '0.02,0.02' };
+    case 'final': {
+      const [fill, line] = OUTCOME_COLOURS[node.outcome ?? 'aborted'];
+      return { ...common, shape: 'ellipse', style: 'filled,bold', fillcolor: fill, color: line };
+    }
+    default:
+      return { ...common, shape: 'box', style: 'rounded' };
+  }
+}
+
+const OUTCOME_COLOURS: Record<string, [string, string]> = {
+  success: ['#e3f5e1', '#2e7d32'],
+  'nothing-to-do': ['#e3f5e1', '#2e7d32'],
+  'handed-over': ['#fff3e0', '#e65100'],
+  aborted: ['#eceff1', '#455a64'],
+};
+
+function edgeAttributes(edge: GraphEdge): Record<string, string | number> {
+  const common = { id: edge.id, class: `transition edge-${edge.kind}`, label: ` ${edge.label} ` };
+  switch (edge.kind) {
+    case 'failed':
+      return { ...common, color: '#c62828', fontcolor: '#c62828', style: 'dashed' };
+    case 'operator':
+      return { ...common, color: '#6b3fa0', fontcolor: '#4a2a75' };
+    default:
+      return common;
+  }
+}
+
+/** Breaks a label into lines of about `width` characters at spaces. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+function attributes(values: Record<string, string | number>): string {
+  return Object.entries(values)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? v : q(v)}`)
+    .join(', ');
+}
+
+/** A DOT double-quoted string; backslashes are literal (no \N, \G escapes), newlines become line breaks. */
+function q(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n/g, '\\n')}"`;
+}
