@@ -36,10 +36,13 @@ export interface PowerShellRunnerOptions {
   simulatedHost: boolean;
   /** Seconds between polls of the sync engine (0 on the simulated host). */
   pollSeconds: number;
+  /** Where the step scripts are (the bench points it at no-op scripts). */
+  scriptsDir?: string;
 }
 
 export function powershellRunner(options: PowerShellRunnerOptions): Runner {
-  const scriptFor = (stepId: string) => join(SCRIPTS_DIR, `${stepId}.ps1`);
+  const scriptsDir = options.scriptsDir ?? SCRIPTS_DIR;
+  const scriptFor = (stepId: string) => join(scriptsDir, `${stepId}.ps1`);
   const standInFor = (stepId: string) => join(STAND_INS_DIR, `${stepId}.ps1`);
   const runner: Runner = {
     name: options.transport.runnerName,
@@ -66,7 +69,7 @@ export function powershellRunner(options: PowerShellRunnerOptions): Runner {
     ];
     const call: ScriptCall = {
       files: [
-        { name: '_common.ps1', text: readFileSync(join(SCRIPTS_DIR, '_common.ps1'), 'utf8') },
+        { name: '_common.ps1', text: readFileSync(join(scriptsDir, '_common.ps1'), 'utf8') },
         { name: script, text: readFileSync(path, 'utf8') },
       ],
       script,
@@ -137,7 +140,7 @@ export function powershellRunner(options: PowerShellRunnerOptions): Runner {
     ctx.progress(`connectors still to do: ${remaining.join(', ')}`);
     if (options.simulatedHost) return standIn(input, ctx);
     const evidence = [`connectors still to do: ${remaining.join(', ')}`, ...(await confirmManualStep(input, ctx))];
-    const check = await runScript(join(SCRIPTS_DIR, 'checkConnector.ps1'), input, ctx, '', ['-RunDeltaImport']);
+    const check = await runScript(join(scriptsDir, 'checkConnector.ps1'), input, ctx, '', ['-RunDeltaImport']);
     const canRun = (check.output as { canRun?: boolean } | undefined)?.canRun === true;
     if (!canRun) {
       throw new StepFailure(`${connector} still cannot run after the password was entered`, 'no-start-credentials', [...evidence, ...check.evidence], check.details);

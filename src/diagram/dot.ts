@@ -6,7 +6,7 @@ import type { GraphEdge, GraphNode, RunbookGraph } from './graph.js';
  * `edge-failed`), so a page can find and highlight them.
  *
  * Destructive steps: red, double border. Manual steps: dashed border. Operator prompts: hexagons.
- * Failure decisions: diamonds next to their step. Ends: ellipses coloured by outcome.
+ * Failure decisions: diamonds under their step. Ends: ellipses coloured by outcome.
  */
 
 export const START_ID = 'state-__start__';
@@ -23,12 +23,9 @@ export function toDot(graph: RunbookGraph): string {
     lines.push(`  "__start__" [id=${q(START_ID)}, class="start", shape=circle, label="", width=0.22, style=filled, fillcolor="#1a202c", color="#1a202c"];`);
   }
   for (const node of graph.nodes) lines.push(`  ${q(node.key)} [${attributes(nodeAttributes(node))}];`);
-  // a failure decision sits beside its step
-  for (const node of graph.nodes) {
-    if (node.kind === 'decision' && node.stepId && graph.nodes.some((n) => n.key === node.stepId)) {
-      lines.push(`  { rank=same; ${q(node.stepId)}; ${q(node.key)}; }`);
-    }
-  }
+  // the operator's abort is drawn from everywhere: its end goes to the bottom, out of the way
+  const aborted = graph.nodes.filter((n) => n.outcome === 'aborted');
+  if (aborted.length) lines.push(`  { rank=sink; ${aborted.map((n) => q(n.key)).join('; ')}; }`);
   if (graph.initial) lines.push(`  "__start__" -> ${q(graph.initial)} [id="edge-start", class="edge-start"];`);
   for (const edge of graph.edges) lines.push(`  ${q(edge.from)} -> ${q(edge.to)} [${attributes(edgeAttributes(edge))}];`);
   lines.push('}');
@@ -36,7 +33,7 @@ export function toDot(graph: RunbookGraph): string {
 }
 
 function nodeAttributes(node: GraphNode): Record<string, string | number> {
-  const text = [...wrap(node.label, node.kind === 'decision' ? 18 : 30), ...(node.marks.length ? [node.marks.join(' · ')] : [])];
+  const text = [...wrap(node.label, node.kind === 'decision' ? 16 : 24), ...node.marks];
   const classes = ['state', node.kind, node.destructive ? 'destructive' : '', node.manual ? 'manual' : '', node.idempotent ? '' : 'not-idempotent', node.outcome ? `outcome-${node.outcome}` : '']
     .filter(Boolean)
     .join(' ');
@@ -49,7 +46,7 @@ function nodeAttributes(node: GraphNode): Record<string, string | number> {
       if (node.manual) return { ...common, shape: 'box', style: 'rounded,filled,dashed', fillcolor: '#fff8e1', color: '#8a6d00', penwidth: 1.6 };
       return { ...common, shape: 'box', style: 'rounded,filled', fillcolor: '#e8f0fe', color: '#1e4e8c' };
     case 'prompt':
-      return { ...common, shape: 'hexagon', style: 'filled', fillcolor: '#fff3cd', color: '#8a6d00', penwidth: 1.6 };
+      return { ...common, shape: 'hexagon', style: 'filled', fillcolor: '#fff3cd', color: '#8a6d00', penwidth: 1.6, margin: '0.02,0.02' };
     case 'decision':
       return { ...common, shape: 'diamond', style: 'filled', fillcolor: '#f3e8fd', color: '#6b3fa0', fontsize: 10, margin: '0.02,0.02' };
     case 'final': {
@@ -69,7 +66,7 @@ const OUTCOME_COLOURS: Record<string, [string, string]> = {
 };
 
 function edgeAttributes(edge: GraphEdge): Record<string, string | number> {
-  const common = { id: edge.id, class: `transition edge-${edge.kind}`, label: ` ${edge.label} ` };
+  const common = { id: edge.id, class: `transition edge-${edge.kind}`, label: edge.guard ? `${edge.trigger}\n[${edge.guard}]` : edge.trigger };
   switch (edge.kind) {
     case 'failed':
       return { ...common, color: '#c62828', fontcolor: '#c62828', style: 'dashed' };
