@@ -64,6 +64,17 @@ export async function runCli(argv: string[], version: string): Promise<number> {
     });
 
   program
+    .command('train <runbook>')
+    .description('practise a failure on the simulator (a drill), then read the debrief')
+    .option('-s, --scenario <name>', 'the drill to run')
+    .option('--list', 'list the drills')
+    .option('--json', 'machine-readable list')
+    .option('-a, --answers <file>', 'answers file (for unattended drills in tests)')
+    .action(async (runbook: string, opts: { scenario?: string; list?: boolean; answers?: string }, cmd: Command) => {
+      code = await (await import('./commands/train.js')).train(runbook, { ...globals(cmd), ...opts });
+    });
+
+  program
     .command('resume [run-id]')
     .description('continue an interrupted run (default: the latest unfinished one)')
     .option('-a, --answers <file>', 'answers file for an unattended resume')

@@ -18,7 +18,7 @@ export function toDot(graph: RunbookGraph): string {
   lines.push(`digraph ${q(graph.id)} {`);
   lines.push(`  graph [id=${q(`graph-${graph.id}`)}, rankdir=TB, fontname=${q(FONT)}, nodesep=0.3, ranksep=0.42, pad=0.2, bgcolor="transparent"];`);
   lines.push(`  node [fontname=${q(FONT)}, fontsize=12, margin="0.14,0.06", penwidth=1.2];`);
-  lines.push(`  edge [fontname=${q(FONT)}, fontsize=10, arrowsize=0.7, color="#4a5568", fontcolor="#2d3748"];`);
+  lines.push(`  edge [fontname=${q(FONT)}, fontsize=11, arrowsize=0.7, color="#4a5568", fontcolor="#2d3748"];`);
   if (graph.initial) {
     lines.push(`  "__start__" [id=${q(START_ID)}, class="start", shape=circle, label="", width=0.22, style=filled, fillcolor="#1a202c", color="#1a202c"];`);
   }

@@ -101,23 +101,27 @@ export const SECRETS = {
   adds: 'Forest-Pass-2026!',
   addsWrong: 'Wrong-Forest-Pass-1',
   entra: 'Entra-Admin-Pa$$-9',
+  fabrikam: 'Fabrikam-Pass-2026!',
 };
 
 /** An answers file that answers everything the flagship runbook asks on a scenario. */
 export function answersFor(dir: string, scenario: { name: string; server: { name: string } }, extra: Record<string, unknown> = {}): { path: string; env: Record<string, string> } {
   const wrongFirst = scenario.name === 'wrong-password-first-try';
+  // in this scenario only fabrikam.com's first password is wrong
+  const fabrikam = scenario.name === 'connector-still-failing' ? { 'adds-password:fabrikam.com': { env: ['RB_TEST_ADDS_WRONG', 'RB_TEST_FABRIKAM'] } } : {};
   const path = writeJson(dir, `answers-${scenario.name}.json`, {
     operator: 'test-operator',
-    answers: { confirmAbandon: scenario.server.name, manual: 'done', ...extra },
+    answers: { confirmAbandon: scenario.server.name, manual: 'done', stepFailed: 'retry', ...extra },
     secrets: {
+      ...fabrikam,
       'adds-password:*': { env: wrongFirst ? ['RB_TEST_ADDS_WRONG', 'RB_TEST_ADDS'] : 'RB_TEST_ADDS' },
       'entra-admin': { username: 'admin@contoso.onmicrosoft.com', env: 'RB_TEST_ENTRA' },
     },
   });
-  return { path, env: { RB_TEST_ADDS: SECRETS.adds, RB_TEST_ADDS_WRONG: SECRETS.addsWrong, RB_TEST_ENTRA: SECRETS.entra } };
+  return { path, env: { RB_TEST_ADDS: SECRETS.adds, RB_TEST_ADDS_WRONG: SECRETS.addsWrong, RB_TEST_FABRIKAM: SECRETS.fabrikam, RB_TEST_ENTRA: SECRETS.entra } };
 }
 
-export function scenarios(): Array<{ name: string; server: { name: string }; expect: { final: string; exitCode: number; abandoned: boolean } }> {
+export function scenarios(): Array<{ name: string; server: { name: string }; expect: { final: string; exitCode: number; abandoned: boolean }; faults?: unknown }> {
   const dir = join(ROOT, 'runners', 'simulator', 'aadconnect', 'scenarios');
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))

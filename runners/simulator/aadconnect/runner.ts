@@ -61,7 +61,12 @@ const handlers: Record<string, Handler> = {
     const evidence = await confirmManualStep(input, ctx);
     await apply('fix-logon', (s) => {
       s.service.logonValid = true;
-      server.start(s);
+      try {
+        server.start(s);
+      } catch (error) {
+        // the logon is fixed; a start that now fails for another reason (6028) is for detect to find
+        if (!(error instanceof SimFault)) throw error;
+      }
     });
     return { evidence };
   },
@@ -193,6 +198,35 @@ const handlers: Record<string, Handler> = {
   },
 };
 
+/** What the server says when a drill makes a step fail once. */
+const FAULT_MESSAGES: Record<string, string> = {
+  detect: 'Get-WinEvent: the RPC server is unavailable (the event log service did not answer)',
+  fixServiceLogon: 'services.msc: the Log On change was not saved (Access is denied)',
+  preChecks: 'Get-CimInstance: the WinRM client cannot process the request (timeout)',
+  stopService: 'Stop-Service: Service ADSync cannot be stopped due to the following error: it did not respond in a timely fashion',
+  abandonKey: 'miiskmu.exe /a: The operation failed because server service was started. Error Code: 80131600 (a sync cycle started the service again)',
+  startNewKey: 'Start-Service: Service ADSync cannot be started: the service did not respond to the start request in a timely fashion',
+  connectorPassword: 'Synchronization Service Manager: unable to connect to the synchronization service (it is still starting)',
+  restartService: 'Restart-Service: the service did not stop in a timely fashion',
+  reinitEntra: 'Add-ADSyncAADServiceAccount: AADSTS50126 error validating credentials (a typing mistake?)',
+  reinitEntraManual: 'the interactive sign-in window was closed before it completed',
+  startAfterReinit: 'Start-Service: the service did not respond to the start request in a timely fashion',
+  verify: 'Start-ADSyncSyncCycle: the sync engine is busy (a cycle is already running)',
+};
+
+/** A drill's fault, fired once per step: 'fail' or 'ineffective' (claims success, changes nothing). */
+function trainingFault(state: ServerState, stepId: string): 'fail' | 'ineffective' | null {
+  const faults = state.faults;
+  if (!faults || faults.fired.includes(stepId)) return null;
+  const kind = faults.failOnce.includes(stepId) ? 'fail' : faults.ineffectiveOnce.includes(stepId) ? 'ineffective' : null;
+  if (kind) faults.fired.push(stepId);
+  return kind;
+}
+
+function ineffectiveOutput(stepId: string): StepResult['output'] {
+  return stepId === 'verify' ? { failingAdConnectors: [], entraFailing: false } : null;
+}
+
 export function simulatorRunner(statePath: string): Runner {
   return {
     name: 'simulator',
@@ -200,6 +234,12 @@ export function simulatorRunner(statePath: string): Runner {
     async run(input, ctx) {
       const handler = handlers[input.stepId]!;
       const state = loadState(statePath);
+      const fault = trainingFault(state, input.stepId);
+      if (fault) {
+        saveState(statePath, state);
+        if (fault === 'ineffective') return { evidence: ['(the step reported success)'], output: ineffectiveOutput(input.stepId) };
+        throw new StepFailure(FAULT_MESSAGES[input.stepId] ?? `${input.stepId}: a transient error (simulated)`, 'transient');
+      }
       const call: Call = {
         input,
         ctx,

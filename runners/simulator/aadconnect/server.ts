@@ -50,6 +50,10 @@ export interface Scenario {
   entraCredential: 'valid' | 'stale';
   events: ScenarioEvent[];
   expect: { final: string; exitCode: number; abandoned: boolean };
+  /** Training faults of the in-process simulator (the PowerShell host has none). */
+  faults?: { failOnce?: string[]; ineffectiveOnce?: string[] };
+  /** Present when the scenario is a drill (`runbook train`). */
+  drill?: { title: string; lesson: string; ideal: string[] };
 }
 
 export interface SimEvent {
@@ -90,6 +94,7 @@ export interface ServerState {
   runs: RunResult[];
   /** Every state change, with the step attempt that made it: what the crash tests count. */
   effects: Effect[];
+  faults?: { failOnce: string[]; ineffectiveOnce: string[]; fired: string[] };
 }
 
 export const ENTRA_CONNECTOR = 'contoso.onmicrosoft.com - AAD';
@@ -121,6 +126,7 @@ export function initialState(scenario: Scenario, now = Date.now()): ServerState 
     events: scenario.events.map((e) => ({ log: e.log, id: e.id, at: now - e.minutesAgo * 60_000, message: e.message })),
     runs: [],
     effects: [],
+    ...(scenario.faults ? { faults: { failOnce: scenario.faults.failOnce ?? [], ineffectiveOnce: scenario.faults.ineffectiveOnce ?? [], fired: [] } } : {}),
   };
 }
 

@@ -24,7 +24,7 @@ interface RunOptions extends GlobalOptions {
   sshConfig?: string;
 }
 
-export async function run(runbookId: string, options: RunOptions): Promise<number> {
+export async function run(runbookId: string, options: RunOptions, after?: (session: RunSession) => void): Promise<number> {
   const runbook = await loadRunbook(runbookId);
   const target = resolveTarget(runbook, options.target, { simulatedHost: options.simulatedHost, sshConfig: options.sshConfig });
   if (options.dryRun) return (await import('./dry-run.js')).printDryRun(runbook, target);
@@ -36,7 +36,9 @@ export async function run(runbookId: string, options: RunOptions): Promise<numbe
     `run state: ${opened.session.paths.dir}`,
   ]);
   reporter.stepList(stepBoard(runbook, [], runbook.machine.config.initial as string));
-  return finish(opened, reporter, options);
+  const code = await finish(opened, reporter, options);
+  after?.(opened.session);
+  return code;
 }
 
 export async function resume(runId: string | undefined, options: RunOptions): Promise<number> {
