@@ -137,7 +137,7 @@ export function powershellRunner(options: PowerShellRunnerOptions): Runner {
   async function connectorPassword(input: StepInput, ctx: StepContext): Promise<StepResult> {
     const connector = String(input.params.connector);
     const remaining = Array.isArray(input.params.remaining) ? (input.params.remaining as string[]) : [connector];
-    ctx.progress(`connectors still to do: ${remaining.join(', ')}`);
+    ctx.note(`connectors still to do: ${remaining.join(', ')}`);
     if (options.simulatedHost) return standIn(input, ctx);
     const evidence = [`connectors still to do: ${remaining.join(', ')}`, ...(await confirmManualStep(input, ctx))];
     const check = await runScript(join(scriptsDir, 'checkConnector.ps1'), input, ctx, '', ['-RunDeltaImport']);

@@ -64,6 +64,16 @@ export async function runCli(argv: string[], version: string): Promise<number> {
     });
 
   program
+    .command('diagram <runbook>')
+    .description('draw a runbook: Mermaid (default), DOT, SVG, or an offline training page (html) that can replay a run')
+    .option('-f, --format <format>', 'mermaid | dot | svg | html (default: mermaid, or html with --run)')
+    .option('--run <run-id>', 'replay this run on the training page (html only)')
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .action(async (runbook: string, opts: { format?: string; run?: string; output?: string }, cmd: Command) => {
+      code = await (await import('./commands/diagram.js')).diagram(runbook, { ...globals(cmd), ...opts });
+    });
+
+  program
     .command('train <runbook>')
     .description('practise a failure on the simulator (a drill), then read the debrief')
     .option('-s, --scenario <name>', 'the drill to run')

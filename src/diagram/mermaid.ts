@@ -3,7 +3,8 @@ import type { GraphEdge, GraphNode, RunbookGraph } from './graph.js';
 /**
  * The graph as a Mermaid flowchart (GitHub renders it in Markdown). Shapes: steps are boxes,
  * operator prompts hexagons, failure decisions diamonds, ends stadiums. Destructive steps are
- * red with a thick border and "⚠ DESTRUCTIVE", manual steps dashed; failures are dotted arrows.
+ * red with a thick border and "⚠ … DESTRUCTIVE", manual steps dashed and marked "manual"; failures
+ * are dotted arrows.
  */
 
 export const MERMAID_START = '__start__';
@@ -45,7 +46,7 @@ export function toMermaid(graph: RunbookGraph): string {
 }
 
 function shape(node: GraphNode): string {
-  const warning = node.destructive ? '⚠ ' : node.manual ? '✋ ' : '';
+  const warning = node.destructive ? '⚠ ' : '';
   const body = `"${warning}${text(node.label)}${node.marks.length ? `<br/><small>${text(node.marks.join(' · '))}</small>` : ''}"`;
   switch (node.kind) {
     case 'prompt':

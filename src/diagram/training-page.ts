@@ -247,6 +247,7 @@ function json(value: unknown): string {
 const CSS = `
 :root { --fg:#1a202c; --muted:#4a5568; --line:#cbd5e0; --accent:#1e4e8c; --current:#ff6f00; --panel:#f7fafc; font-size: 15px; }
 :root.large { font-size: 21px; }
+:root.large main { grid-template-columns: minmax(0, 1fr) minmax(380px, 38%); }
 * { box-sizing: border-box; }
 html, body { height: 100%; margin: 0; }
 body { font: 1rem/1.45 system-ui, "Segoe UI", Helvetica, Arial, sans-serif; color: var(--fg); background: #fff;
@@ -264,7 +265,7 @@ main { display: grid; grid-template-columns: minmax(0, 1fr) minmax(340px, 32%); 
 #svg-wrap { padding: .5rem; }
 #svg-wrap svg { display: block; height: auto; }
 .legend { display: flex; flex-wrap: wrap; gap: .2rem 1rem; list-style: none; margin: 0; padding: .35rem .8rem; font-size: .8rem; color: var(--muted);
-  position: sticky; top: 0; left: 0; background: rgba(255,255,255,.93); border-bottom: 1px solid #edf2f7; z-index: 1; }
+  position: sticky; top: 0; left: 0; background: #fff; border-bottom: 1px solid #edf2f7; z-index: 1; }
 .legend li { display: flex; align-items: center; gap: .35rem; }
 .key { display: inline-block; width: 1.6em; height: .95em; border: 1.5px solid; background: #e8f0fe; border-color: #1e4e8c; border-radius: 3px; }
 .k-manual { background: #fff8e1; border-color: #8a6d00; border-style: dashed; }
@@ -272,7 +273,7 @@ main { display: grid; grid-template-columns: minmax(0, 1fr) minmax(340px, 32%); 
 .k-prompt { background: #fff3cd; border-color: #8a6d00; clip-path: polygon(20% 0, 80% 0, 100% 50%, 80% 100%, 20% 100%, 0 50%); }
 .k-decision { background: #f3e8fd; border-color: #6b3fa0; width: 1em; height: 1em; transform: rotate(45deg) scale(.8); border-radius: 0; }
 .k-final { background: #e3f5e1; border-color: #2e7d32; border-radius: 50%; }
-#details { overflow: auto; padding: .8rem 1.1rem 1.2rem; border-left: 1px solid var(--line); background: var(--panel); min-height: 0; }
+#details { overflow: auto; overflow-wrap: anywhere; padding: .8rem 1.1rem 1.2rem; border-left: 1px solid var(--line); background: var(--panel); min-height: 0; }
 #details h2 { font-size: 1.25rem; margin: .1rem 0 .5rem; line-height: 1.25; }
 #details h3 { font-size: .8rem; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); margin: 1rem 0 .35rem; }
 .kind { margin: 0; font-size: .8rem; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); }
@@ -299,11 +300,12 @@ footer#replay { border-top: 1px solid var(--line); padding: .45rem 1rem; backgro
 /* the diagram */
 g.node.state { cursor: pointer; }
 g.node.state:focus { outline: none; }
-g.node.state:focus-visible > :is(path, polygon, ellipse) { stroke: #2b6cb0; stroke-width: 4px; }
-g.node.selected > :is(path, polygon, ellipse) { stroke: #2b6cb0; stroke-width: 4px; }
+g.node.state:focus-visible > :is(path, polygon, ellipse):last-of-type { stroke: #2b6cb0; stroke-width: 5px; stroke-dasharray: none; }
+g.node.selected:not(.current) > :is(path, polygon, ellipse):last-of-type { stroke: #2b6cb0; stroke-width: 4px; }
 body.replaying g.node.state:not(.visited), body.replaying g.edge:not(.taken) { opacity: .38; }
-g.node.visited > :is(path, polygon, ellipse) { stroke: #2e7d32; stroke-width: 3px; }
-g.node.current > :is(path, polygon, ellipse) { stroke: var(--current); stroke-width: 6px; }
+g.node.visited > :is(path, polygon, ellipse):last-of-type { stroke: #2e7d32; stroke-width: 3px; }
+g.node.current > :is(path, polygon, ellipse):last-of-type { stroke: var(--current); stroke-width: 5px; }
+g.node.current { filter: drop-shadow(0 0 6px rgba(255, 111, 0, .85)); }
 g.edge.taken > path { stroke: #2e7d32; stroke-width: 2.5px; }
 g.edge.taken > polygon { stroke: #2e7d32; fill: #2e7d32; }
 g.edge.last-taken > path { stroke: var(--current); stroke-width: 4px; }
@@ -554,7 +556,7 @@ const SCRIPT = String.raw`
     if (run.frames.length) go(0);
   } else if (data.states.length) {
     var first = data.states.filter(function (s) { return s.initial; })[0] || data.states[0];
-    select(first.key, true);
+    select(first.key);
   }
   document.body.dataset.ready = 'true';
 })();

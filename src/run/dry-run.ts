@@ -53,6 +53,7 @@ export async function dryRun(runbook: RunbookDefinition, runner: Runner, operato
           },
           operator,
           progress: () => {},
+          note: () => {},
           log: () => {},
           checkpointReached: async () => {},
           runDir,

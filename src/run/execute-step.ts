@@ -195,6 +195,7 @@ async function withDeadline(runner: Runner, input: StepInput, meta: StepMeta, si
         secrets: session.secrets,
         operator: session.operator,
         progress: (text) => session.reporter.progress(text),
+        note: (text) => session.reporter.notice(`   ${text}`),
         log: (message, fields) => session.log.info({ stepId: input.stepId, ...fields }, message),
         checkpointReached: (point) => holdAt(`${point}:${input.stepId}`),
         runDir: session.paths.dir,

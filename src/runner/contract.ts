@@ -51,6 +51,8 @@ export interface StepContext {
   operator: Operator;
   /** Human progress line (the spinner text while the step runs). */
   progress(text: string): void;
+  /** A line the operator should read before the runner asks anything. */
+  note(text: string): void;
   /** Diagnostic log (scrubbed). */
   log(message: string, fields?: Record<string, unknown>): void;
   /** Marks a point inside the step for fault injection in tests (RUNBOOK_FAULT). */

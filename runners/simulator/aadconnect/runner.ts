@@ -124,7 +124,7 @@ const handlers: Record<string, Handler> = {
     const name = String(input.params.connector);
     const connector = state.connectors.find((c) => c.name === name);
     if (!connector) throw new StepFailure(`no AD connector named '${name}' on ${state.server.name}`, 'unknown-connector');
-    ctx.progress(`connector ${name}: forest ${connector.forest}, account ${connector.loginDomain}\\${connector.loginUser}`);
+    ctx.note(`connector ${name}: forest ${connector.forest}, account ${connector.loginDomain}\\${connector.loginUser}`);
     const password = await ctx.secrets.get(input.secrets[0]!);
     await apply(`password:${name}`, (s) => {
       server.supplyPassword(s, name, password);

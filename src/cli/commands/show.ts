@@ -4,6 +4,8 @@ import { machineHash } from '../../runbook/machine-hash.js';
 import { listScenarios } from '../../../runners/simulator/catalog.js';
 import { paint, useColor } from '../terminal-reporter.js';
 import type { GlobalOptions } from '../program.js';
+import { runbookGraph } from '../../diagram/graph.js';
+import { textFlow } from '../../diagram/text-flow.js';
 
 export async function show(id: string, options: GlobalOptions): Promise<number> {
   const runbook = await loadRunbook(id);
@@ -37,6 +39,9 @@ export async function show(id: string, options: GlobalOptions): Promise<number> 
     for (const line of meta.instructions) w(`   ${line}`);
     if (meta.kind === 'step') for (const command of meta.commands) w(c.dim(`     > ${command}`));
   }
+  w();
+  w(c.bold('Flow (runbook diagram for Mermaid, DOT, SVG or the training page)'));
+  for (const line of textFlow(runbookGraph(runbook), new Map(), c)) w(line);
   if (scenarios.length) {
     w();
     w(c.bold('Simulator scenarios (--target sim:<name>)'));

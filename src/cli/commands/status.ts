@@ -8,6 +8,9 @@ import { ExitCode } from '../../exit-codes.js';
 import { UserError } from '../../user-error.js';
 import { MARKS, paint, useColor } from '../terminal-reporter.js';
 import type { GlobalOptions } from '../program.js';
+import type { StepMark } from '../../run/reporter.js';
+import { runbookGraph } from '../../diagram/graph.js';
+import { textFlow } from '../../diagram/text-flow.js';
 
 export async function status(runId: string | undefined, options: GlobalOptions): Promise<number> {
   const dir = stateDir(options.stateDir);
@@ -33,9 +36,20 @@ export async function status(runId: string | undefined, options: GlobalOptions):
     const tags = [line.destructive ? 'destructive' : '', line.manual ? 'manual' : ''].filter(Boolean).join(', ');
     w(`  ${MARKS[line.mark]} ${line.title}${tags ? c.dim(`  (${tags})`) : ''}`);
   }
+  w();
+  w(c.bold('Flow'));
+  for (const line of textFlow(runbookGraph(runbook), flowMarks(board, envelope), c)) w(line);
   if (envelope.status === 'active') {
     w();
     w(`continue with: runbook resume ${id}`);
   }
   return 0;
+}
+
+/** One mark per state for the flow: the run's position, and what the journal says of each step. */
+function flowMarks(board: Array<{ key: string; mark: StepMark }>, envelope: { status: string; state: string }): Map<string, StepMark> {
+  const marks = new Map<string, StepMark>();
+  for (const line of board) if (marks.get(line.key) !== 'current') marks.set(line.key, line.mark);
+  if (envelope.status !== 'active') marks.set(envelope.state, 'done');
+  return marks;
 }
