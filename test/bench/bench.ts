@@ -195,6 +195,7 @@ async function main(): Promise<void> {
     out('resume after 10 steps (to the next step running)', `${resume10.toFixed(2)} ms`);
     out('resume after 1,000 steps', `${resume1000.toFixed(2)} ms  (${(resume1000 / resume10).toFixed(2)}x; target: flat, ~1x)`);
     await powershellStep(dir, out);
+    await trainingPageTime(out);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -229,6 +230,24 @@ async function powershellStep(dir: string, out: (label: string, value: string) =
   out('bare: pwsh -NoProfile -Command exit', `${floor.toFixed(0)} ms`);
   out(`engine: one no-op PowerShell step (mean of ${steps})`, `${engine.toFixed(0)} ms  (${(engine / floor).toFixed(2)}x bare pwsh; target <= 1.1x)`);
   void existsSync;
+}
+
+/** Producing the offline training page for the flagship runbook (Graphviz WASM load included in the first). */
+async function trainingPageTime(out: (label: string, value: string) => void): Promise<void> {
+  const { trainingPage } = await import('../../src/diagram/training-page.js');
+  const { loadRunbook } = await import('../../src/runbook/load-runbook.js');
+  const runbook = await loadRunbook('aadconnect-encryption-key');
+  let start = process.hrtime.bigint();
+  const html = await trainingPage(runbook);
+  const cold = Number(process.hrtime.bigint() - start) / 1e6;
+  const warm: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    start = process.hrtime.bigint();
+    await trainingPage(runbook);
+    warm.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  out('training page (html) for the flagship, first in the process', `${cold.toFixed(0)} ms  (${(html.length / 1024).toFixed(0)} KiB)`);
+  out('training page (html), warm', `${median(warm).toFixed(0)} ms`);
 }
 
 await main();

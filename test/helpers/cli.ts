@@ -30,7 +30,7 @@ export function startCli(args: string[], options: CliOptions): ResultPromise {
   return execa('node', [CLI, ...args], {
     cwd: ROOT,
     reject: false,
-    timeout: options.timeout ?? 60_000,
+    timeout: options.timeout ?? 300_000,
     env: { RUNBOOK_STATE_DIR: options.stateDir, RUNBOOK_SIM_DELAY_MS: '0', NO_COLOR: '1', ...options.env },
     extendEnv: true,
     ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' }),

@@ -28,8 +28,8 @@ export async function run(runbookId: string, options: RunOptions, after?: (sessi
   const runbook = await loadRunbook(runbookId);
   const target = resolveTarget(runbook, options.target, { simulatedHost: options.simulatedHost, sshConfig: options.sshConfig });
   if (options.dryRun) return (await import('./dry-run.js')).printDryRun(runbook, target);
-  const operator = makeOperator(options);
   const reporter = new TerminalReporter();
+  const operator = makeOperator(options, reporter);
   const opened = startRun(stateDir(options.stateDir), runbook, target.id, plugs(() => operator, reporter, options));
   reporter.header(runbook.title, [
     `run ${opened.session.runId} · target ${target.id} (${target.describe}) · operator ${operator.who}`,
@@ -44,7 +44,7 @@ export async function run(runbookId: string, options: RunOptions, after?: (sessi
 export async function resume(runId: string | undefined, options: RunOptions): Promise<number> {
   const reporter = new TerminalReporter();
   // the operator is made once the run is found, so "nothing to resume" is said first
-  const opened = await resumeRun(stateDir(options.stateDir), runId, plugs(() => makeOperator(options), reporter, options));
+  const opened = await resumeRun(stateDir(options.stateDir), runId, plugs(() => makeOperator(options, reporter), reporter, options));
   const { session } = opened;
   reporter.stepList(boardOnDisk(session, true));
   return finish(opened, reporter, options);
@@ -60,20 +60,16 @@ function plugs(operator: () => Operator, reporter: TerminalReporter, options: Ru
   };
 }
 
-function makeOperator(options: RunOptions): Operator {
+function makeOperator(options: RunOptions, reporter: TerminalReporter): Operator {
   if (options.answers) return new AnswersOperator(readAnswersFile(options.answers), options.answers, whoAmI());
   if (!process.stdin.isTTY) {
     throw new UserError('standard input is not a terminal: give --answers <file> to run unattended (nothing was started)');
   }
-  let reporterPause = () => {};
-  const operator = new InteractiveOperator(whoAmI(), () => reporterPause());
-  return Object.assign(operator, { attach: (pause: () => void) => (reporterPause = pause) });
+  return new InteractiveOperator(whoAmI(), () => reporter.pause());
 }
 
 async function finish(opened: OpenedRun, reporter: TerminalReporter, options: RunOptions): Promise<number> {
   const { session } = opened;
-  const attach = (session.operator as { attach?: (pause: () => void) => void }).attach;
-  attach?.(() => reporter.pause());
   const onSignal = (signal: NodeJS.Signals) => {
     reporter.pause();
     try {
