@@ -454,7 +454,7 @@ describe('domain routing on a real actor', () => {
     for (let i = 0; i < connectors.length; i++) {
       expect(actor.getSnapshot().value).toBe('connectorPassword');
       const input = childInput(actor, 'connectorPassword');
-      expect(input.params).toEqual({ connector: connectors[i] });
+      expect(input.params).toEqual({ connector: connectors[i], remaining: connectors.slice(i) });
       expect(input.secrets).toEqual([
         { id: `adds-password:${connectors[i]}`, label: `AD DS connector account password for ${connectors[i]}`, kind: 'password' },
       ]);
@@ -485,7 +485,7 @@ describe('domain routing on a real actor', () => {
     expect(snapshot.context.verifyRounds).toBe(1);
     expect(snapshot.context.entraDone).toBe(true);
     const input = childInput(actor, 'connectorPassword');
-    expect(input.params).toEqual({ connector: 'fabrikam.com' });
+    expect(input.params).toEqual({ connector: 'fabrikam.com', remaining: ['fabrikam.com'] });
     expect(input.attemptId).toBe(`connectorPassword#${before + 1}`);
 
     // One connector fixed: restart, no second Entra reset (already done), verify again.
@@ -502,7 +502,7 @@ describe('domain routing on a real actor', () => {
     runToConnectors(actor, ['contoso.com', 'fabrikam.com']);
     send(actor, done('connectorPassword', null));
     const first = childInput(actor, 'connectorPassword');
-    expect(first.params).toEqual({ connector: 'fabrikam.com' });
+    expect(first.params).toEqual({ connector: 'fabrikam.com', remaining: ['fabrikam.com'] });
     let snapshot = send(actor, fail('connectorPassword'));
     expect(snapshot.value).toBe('connectorPasswordFailed');
     expect(snapshot.context._failures).toBe(1);
