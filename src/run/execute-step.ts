@@ -70,7 +70,6 @@ function stepActor(machine: AnyStateMachine, session: RunSession) {
         durationMs: Date.now() - started,
         ...(result.details ? { details: result.details } : {}),
       });
-      session.log.info({ stepId: input.stepId, attemptId: input.attemptId, runner: runner.name }, 'step finished');
       await holdAt(`step-finished:${input.stepId}`);
       session.reporter.stepDone(title, evidence, Date.now() - started, false);
       return result.output ?? null;
@@ -178,11 +177,14 @@ function pickRunner(session: RunSession, stepId: string, meta: StepMeta): Runner
 async function withDeadline(runner: Runner, input: StepInput, meta: StepMeta, signal: AbortSignal, session: RunSession): Promise<StepResult> {
   // a resumed attempt gets a full window from now: the time the process was down is not the step's
   const deadline = Date.now() + input.timeoutMs;
-  const timeout = new AbortController();
+  // one controller for both ends of the step: the state is left (actor signal) or the deadline passes
+  const abort = new AbortController();
+  const leave = () => abort.abort();
+  signal.addEventListener('abort', leave, { once: true });
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      timeout.abort();
+      abort.abort();
       reject(new StepFailure(`timed out after ${Math.round(input.timeoutMs / 1000)} s`, 'timeout'));
     }, Math.max(0, deadline - Date.now()));
   });
@@ -190,7 +192,7 @@ async function withDeadline(runner: Runner, input: StepInput, meta: StepMeta, si
     return await Promise.race([
       runner.run(input, {
         meta,
-        signal: AbortSignal.any([signal, timeout.signal]),
+        signal: abort.signal,
         deadline,
         secrets: session.secrets,
         operator: session.operator,
@@ -204,6 +206,7 @@ async function withDeadline(runner: Runner, input: StepInput, meta: StepMeta, si
     ]);
   } finally {
     clearTimeout(timer);
+    signal.removeEventListener('abort', leave);
   }
 }
 
