@@ -52,7 +52,7 @@ describe.skipIf(skip)('the ssh runner against a local OpenSSH server', () => {
     const stateDir = join(root, 'ssh-crash');
     const killed = await killAt(['run', RUNBOOK, ...target(), '--answers', answers.path], 'spawned:abandonKey', { stateDir, env: answers.env });
     expect(killed.reached).toBe(true);
-    for (let i = 0; i < 200 && !ops(server.statePath).includes('abandon'); i++) await sleep(100);
+    for (let i = 0; i < 1200 && !ops(server.statePath).includes('abandon'); i++) await sleep(100);
     expect(ops(server.statePath)).toContain('abandon');
     const resumeAnswers = writeJson(root, 'ssh-crash.json', { ...readJsonFile(answers.path), answers: { ...readJsonFile(answers.path).answers, inDoubt: { abandonKey: 'mark-done' } } });
     const resumed = await cli(['resume', '--answers', resumeAnswers], { stateDir, env: answers.env });
