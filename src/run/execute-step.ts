@@ -130,7 +130,7 @@ async function resolveInDoubt(
   session.reporter.pause();
   session.reporter.warn(
     `"${title}" was started at ${when} (attempt ${input.attemptId}) and did not report an end before the run stopped. ` +
-      'It is NOT safe to run twice. Check the server before answering: did it take effect?',
+      'It is NOT safe to run twice. Check the server before answering: is it still running there, and did it take effect?',
   );
   const answer = await session.operator.choose(
     { id: 'inDoubt', key: input.stepId, message: `In doubt: "${title}". What now?` },
