@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sourceRoot } from '../source-root.js';
 import type { Json } from '../../src/runbook/define.js';
 import { StepFailure, type Runner, type StepContext, type StepInput, type StepResult } from '../../src/runner/contract.js';
 import { confirmManualStep } from '../manual/manual-runner.js';
@@ -16,7 +16,6 @@ import type { Transport } from './transport.js';
  * ADSync host (`standIns`), stand-in scripts play the operator's GUI action instead.
  */
 
-const sourceRoot = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../' : '../../', import.meta.url));
 export const SCRIPTS_DIR = join(sourceRoot, 'runners', 'powershell', 'scripts');
 export const SIM_HOST_DIR = join(sourceRoot, 'runners', 'powershell', 'sim-host');
 const STAND_INS_DIR = join(SIM_HOST_DIR, 'manual');

@@ -103,10 +103,12 @@ async function settle(child: ResultPromise, ctx: StepContext): Promise<Omit<Tran
   try {
     await ctx.checkpointReached('spawned');
     const result = await child;
+    // a process that could not start (not installed, not on PATH) has no exit code: say why
+    const notStarted = result.exitCode === undefined && !ctx.signal.aborted ? `could not start: ${result.shortMessage ?? result.message}` : '';
     return {
       exitCode: result.exitCode ?? -1,
       stdout: String(result.stdout ?? ''),
-      stderr: String(result.stderr ?? ''),
+      stderr: notStarted || String(result.stderr ?? ''),
       timedOut: ctx.signal.aborted,
     };
   } finally {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sourceRoot } from '../source-root.js';
 import type { Runner } from '../../src/runner/contract.js';
 import { simulatorRunner as aadconnectRunner } from './aadconnect/runner.js';
 import { initialState, saveState, type Scenario } from './aadconnect/server.js';
@@ -15,7 +15,6 @@ interface Simulation {
   initialize(scenario: Scenario, statePath: string): void;
 }
 
-const sourceRoot = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../' : '../../', import.meta.url));
 
 const simulations: Record<string, Simulation> = {
   'aadconnect-encryption-key': {

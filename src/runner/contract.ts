@@ -57,7 +57,7 @@ export interface StepContext {
   log(message: string, fields?: Record<string, unknown>): void;
   /** Marks a point inside the step for fault injection in tests (RUNBOOK_FAULT). */
   checkpointReached(point: string): Promise<void>;
-  /** Secret values the runner came across (e.g. from its own files) to scrub from every output. */
+  /** The run's directory, where a runner may keep its target's state (the simulated server). */
   runDir: string;
 }
 

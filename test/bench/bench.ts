@@ -24,7 +24,7 @@ import { manualRunner } from '../../runners/manual/manual-runner.js';
 import type { Runner } from '../../src/runner/contract.js';
 import { powershellRunner } from '../../runners/powershell/powershell-runner.js';
 import { localTransport } from '../../runners/powershell/transport.js';
-import { writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -229,7 +229,6 @@ async function powershellStep(dir: string, out: (label: string, value: string) =
   const floor = bare.reduce((a, b) => a + b, 0) / bare.length;
   out('bare: pwsh -NoProfile -Command exit', `${floor.toFixed(0)} ms`);
   out(`engine: one no-op PowerShell step (mean of ${steps})`, `${engine.toFixed(0)} ms  (${(engine / floor).toFixed(2)}x bare pwsh; target <= 1.1x)`);
-  void existsSync;
 }
 
 /** Producing the offline training page for the flagship runbook (Graphviz WASM load included in the first). */
