@@ -14,6 +14,8 @@ export const ExitCode = {
   state: 5,
   /** Another process holds the run or the target. */
   locked: 6,
+  /** `runbook check` found problems in a runbook package. */
+  checkFailed: 7,
   /** Interrupted (Ctrl-C): the run is checkpointed and can be resumed. */
   interrupted: 130,
 } as const;

@@ -322,7 +322,7 @@ describe('meta and safety structure', () => {
       expect(Array.isArray(meta.commands), `${id}.commands`).toBe(true);
       expect(typeof meta.destructive, `${id}.destructive`).toBe('boolean');
       expect(typeof meta.idempotent, `${id}.idempotent`).toBe('boolean');
-      expect(Array.isArray(meta.runners) && meta.runners.length > 0, `${id}.runners`).toBe(true);
+      expect(meta.runners === undefined || (Array.isArray(meta.runners) && meta.runners.length > 0), `${id}.runners`).toBe(true);
       expect(Number.isInteger(meta.maxAttempts) && meta.maxAttempts >= 1, `${id}.maxAttempts`).toBe(true);
 
       const decision = stateNode(`${id}Failed`);

@@ -20,7 +20,7 @@ import {
 } from './helpers/cli.js';
 import { skipWithoutPart, watchProcesses } from './helpers/parts.js';
 import { PWSH, pwshJson, recordingPwsh, SCRIPTS, SIM_HOST, simHostState } from './helpers/pwsh.js';
-import type { Scenario } from '../runners/simulator/aadconnect/server.js';
+import type { Scenario } from '../runners/simulator/aadconnect-encryption-key/server.js';
 
 /** The flagship runbook's steps as real PowerShell scripts, run by real pwsh against the simulated ADSync host. */
 const root = tempDir();
@@ -46,7 +46,7 @@ describe.skipIf(skipWithoutPart('pwsh', PWSH))('PowerShell runner on real pwsh',
     const files = [
       ...readdirSync(SCRIPTS).map((f) => join(SCRIPTS, f)),
       ...readdirSync(join(SIM_HOST, 'manual')).map((f) => join(SIM_HOST, 'manual', f)),
-    ].filter((f) => f.endsWith('.ps1'));
+    ].filter((f) => f.endsWith('.ps1') && !f.endsWith('selftest.ps1'));
     const { BOOTSTRAP_FOR_LINT } = await import('../runners/powershell/transport.js');
     const bootstrap = join(root, 'ssh-bootstrap.ps1');
     writeFileSync(bootstrap, BOOTSTRAP_FOR_LINT);
@@ -150,7 +150,7 @@ describe.skipIf(skipWithoutPart('pwsh', PWSH))('PowerShell runner on real pwsh',
         stateDir: join(root, `dry-state-${scenario.name}`),
         env: {
           ...env,
-          ADSYNC_SIM_STATE: statePath,
+          RUNBOOK_SIM_STATE: statePath,
           PSModulePath: SIM_HOST,
           PATH: [dirname(PWSH!), process.env.PATH].join(delimiter),
         },

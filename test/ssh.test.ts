@@ -6,7 +6,7 @@ import { answersFor, cli, filesContainingSecrets, killAt, readJsonFile, readJson
 import { skipWithoutPart, watchProcesses } from './helpers/parts.js';
 import { PWSH, SIM_HOST, simHostState } from './helpers/pwsh.js';
 import { SSHD, startSshServer, type TestSshServer } from './helpers/sshd.js';
-import type { Scenario } from '../runners/simulator/aadconnect/server.js';
+import type { Scenario } from '../runners/simulator/aadconnect-encryption-key/server.js';
 
 /** The same scripts over a real OpenSSH server on 127.0.0.1 whose `powershell` is pwsh with the simulated ADSync module. */
 const root = tempDir();

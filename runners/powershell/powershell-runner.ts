@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { sourceRoot } from '../source-root.js';
 import type { Json } from '../../src/runbook/define.js';
 import { StepFailure, type Runner, type StepContext, type StepInput, type StepResult } from '../../src/runner/contract.js';
@@ -7,19 +7,28 @@ import { confirmManualStep } from '../manual/manual-runner.js';
 import type { Transport } from './transport.js';
 
 /**
- * Carries out steps with the PowerShell scripts in `scripts/`, one per automated step, through a
- * transport (this machine, or a host over SSH). Secrets go on the script's stdin only.
+ * Carries out a runbook's steps with the PowerShell scripts of its own package,
+ * `runners/powershell/<runbook>/<step>.ps1` (the files named `_*.ps1` beside them are shipped
+ * with each script, for dot-sourcing), through a transport (this machine, or a host over SSH).
+ * Secrets go on the script's stdin only. A script of another runbook is never looked at.
  *
- * The steps no cmdlet can do (the AD DS password in Synchronization Service Manager, an admin
- * sign-in with MFA) stay guided manual steps; around the password step the runner lists the
- * connectors still to do and checks afterwards that the connector can run. On the simulated
- * ADSync host (`standIns`), stand-in scripts play the operator's GUI action instead.
+ * A manual step (a GUI action, an interactive sign-in) is guided: the operator does it and
+ * confirms, then `<step>.after.ps1`, when the package has one, checks that it took effect. On
+ * the package's simulated host (`sim-host/`), its stand-in `sim-host/manual/<step>.ps1` plays
+ * the operator's action instead.
  */
 
-export const SCRIPTS_DIR = join(sourceRoot, 'runners', 'powershell', 'scripts');
-export const SIM_HOST_DIR = join(sourceRoot, 'runners', 'powershell', 'sim-host');
-const STAND_INS_DIR = join(SIM_HOST_DIR, 'manual');
+export const POWERSHELL_DIR = join(sourceRoot, 'runners', 'powershell');
 const RESULT_PREFIX = 'RUNBOOK-RESULT ';
+
+/** A runbook's PowerShell package: where its scripts and its simulated host are. */
+export function packageDir(runbookId: string): string {
+  return join(POWERSHELL_DIR, runbookId);
+}
+
+export function simHostDir(runbookId: string): string {
+  return join(packageDir(runbookId), 'sim-host');
+}
 
 export interface ScriptCall {
   /** Files to place side by side in a private folder: the step script and what it dot-sources. */
@@ -31,25 +40,29 @@ export interface ScriptCall {
 
 export interface PowerShellRunnerOptions {
   transport: Transport;
-  /** The target is the simulated ADSync host: manual steps are done by its stand-in scripts. */
+  /** The runbook's package folder (the bench points it at no-op scripts). */
+  scriptsDir: string;
+  /** The target is the package's simulated host: manual steps are done by its stand-in scripts. */
   simulatedHost: boolean;
-  /** Seconds between polls of the sync engine (0 on the simulated host). */
+  /** Seconds between polls of the target (0 on the simulated host). */
   pollSeconds: number;
-  /** Where the step scripts are (the bench points it at no-op scripts). */
-  scriptsDir?: string;
 }
 
 export function powershellRunner(options: PowerShellRunnerOptions): Runner {
-  const scriptsDir = options.scriptsDir ?? SCRIPTS_DIR;
+  const { scriptsDir } = options;
   const scriptFor = (stepId: string) => join(scriptsDir, `${stepId}.ps1`);
-  const standInFor = (stepId: string) => join(STAND_INS_DIR, `${stepId}.ps1`);
+  const afterFor = (stepId: string) => join(scriptsDir, `${stepId}.after.ps1`);
+  const standInFor = (stepId: string) => join(scriptsDir, 'sim-host', 'manual', `${stepId}.ps1`);
+  const shared = () =>
+    (existsSync(scriptsDir) ? readdirSync(scriptsDir) : [])
+      .filter((f) => f.startsWith('_') && f.endsWith('.ps1'))
+      .sort()
+      .map((name) => ({ name, text: readFileSync(join(scriptsDir, name), 'utf8') }));
   const runner: Runner = {
-    name: options.transport.runnerName,
-    canRun: (stepId, meta) =>
-      existsSync(scriptFor(stepId)) || (options.simulatedHost && meta.manual && existsSync(standInFor(stepId))) || stepId === 'connectorPassword',
+    name: 'powershell',
+    canRun: (stepId, meta) => (meta.manual ? !options.simulatedHost || existsSync(standInFor(stepId)) : existsSync(scriptFor(stepId))),
     async run(input, ctx) {
-      if (input.stepId === 'connectorPassword') return connectorPassword(input, ctx);
-      if (ctx.meta.manual && !existsSync(scriptFor(input.stepId))) return standIn(input, ctx);
+      if (ctx.meta.manual) return guided(input, ctx);
       const secrets = await secretsFor(input, ctx);
       return runScript(scriptFor(input.stepId), input, ctx, secrets.stdin, secrets.args);
     },
@@ -57,7 +70,7 @@ export function powershellRunner(options: PowerShellRunnerOptions): Runner {
   };
 
   async function runScript(path: string, input: StepInput, ctx: StepContext, stdin: string, extra: string[] = []): Promise<StepResult> {
-    const script = `${input.stepId}.ps1`;
+    const script = basename(path);
     const args = [
       '-AttemptId', input.attemptId,
       '-StepId', input.stepId,
@@ -67,10 +80,7 @@ export function powershellRunner(options: PowerShellRunnerOptions): Runner {
       ...extra,
     ];
     const call: ScriptCall = {
-      files: [
-        { name: '_common.ps1', text: readFileSync(join(scriptsDir, '_common.ps1'), 'utf8') },
-        { name: script, text: readFileSync(path, 'utf8') },
-      ],
+      files: [...shared(), { name: script, text: readFileSync(path, 'utf8') }],
       script,
       args,
       stdin,
@@ -127,24 +137,21 @@ export function powershellRunner(options: PowerShellRunnerOptions): Runner {
     return { stdin: lines.length ? `${lines.join('\n')}\n` : '', args };
   }
 
-  async function standIn(input: StepInput, ctx: StepContext): Promise<StepResult> {
-    if (!options.simulatedHost) return { evidence: await confirmManualStep(input, ctx) };
-    const secrets = await secretsFor(input, ctx);
-    return runScript(standInFor(input.stepId), input, ctx, secrets.stdin, secrets.args);
-  }
-
-  async function connectorPassword(input: StepInput, ctx: StepContext): Promise<StepResult> {
-    const connector = String(input.params.connector);
-    const remaining = Array.isArray(input.params.remaining) ? (input.params.remaining as string[]) : [connector];
-    ctx.note(`connectors still to do: ${remaining.join(', ')}`);
-    if (options.simulatedHost) return standIn(input, ctx);
-    const evidence = [`connectors still to do: ${remaining.join(', ')}`, ...(await confirmManualStep(input, ctx))];
-    const check = await runScript(join(scriptsDir, 'checkConnector.ps1'), input, ctx, '', ['-RunDeltaImport']);
-    const canRun = (check.output as { canRun?: boolean } | undefined)?.canRun === true;
-    if (!canRun) {
-      throw new StepFailure(`${connector} still cannot run after the password was entered`, 'no-start-credentials', [...evidence, ...check.evidence], check.details);
+  async function guided(input: StepInput, ctx: StepContext): Promise<StepResult> {
+    if (options.simulatedHost) {
+      const secrets = await secretsFor(input, ctx);
+      return runScript(standInFor(input.stepId), input, ctx, secrets.stdin, secrets.args);
     }
-    return { evidence: [...evidence, ...check.evidence], details: check.details };
+    // on a real server the operator types any secret into the GUI: the engine never asks for it
+    const evidence = await confirmManualStep(input, ctx);
+    if (!existsSync(afterFor(input.stepId))) return { evidence };
+    try {
+      const check = await runScript(afterFor(input.stepId), input, ctx, '');
+      return { evidence: [...evidence, ...check.evidence], details: check.details ?? {} };
+    } catch (error) {
+      if (error instanceof StepFailure) throw new StepFailure(error.message, error.category, [...evidence, ...error.evidence], error.details);
+      throw error;
+    }
   }
 
   return runner;
@@ -154,7 +161,7 @@ export function powershellRunner(options: PowerShellRunnerOptions): Runner {
 function paramArgs(params: Record<string, Json>): string[] {
   const args: string[] = [];
   for (const [key, value] of Object.entries(params)) {
-    if (key === 'remaining' || value === null || typeof value === 'object') continue;
+    if (value === null || typeof value === 'object') continue;
     args.push(`-${key[0]!.toUpperCase()}${key.slice(1)}`, String(value));
   }
   return args;

@@ -9,6 +9,8 @@ export interface CheckpointEnvelope {
   runbookId: string;
   machineHash: string;
   target: string;
+  /** What the target lock is keyed on (a real server across runbooks; a simulation per runbook). */
+  lockKey?: string;
   createdAt: string;
   updatedAt: string;
   /** Copied out of the snapshot so that listing runs needs no machine. */

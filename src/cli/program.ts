@@ -17,6 +17,7 @@ Exit codes:
   4    the operator aborted the run
   5    run state unusable: corrupt checkpoint, changed runbook, no such run
   6    the run or its target is in use by another process, or has an unfinished run
+  7    runbook check found problems
   130  interrupted: the run is saved; continue with "runbook resume"
 
 Run state lives in --state-dir, else $RUNBOOK_STATE_DIR, else the user's state directory
@@ -52,12 +53,20 @@ export async function runCli(argv: string[], version: string): Promise<number> {
     });
 
   program
+    .command('check [runbook]')
+    .description('lint runbook packages without a target: texts, flow, confirmations, implementations, scenarios, scripts')
+    .option('--json', 'machine-readable output')
+    .action(async (runbook: string | undefined, _opts, cmd: Command) => {
+      code = await (await import('./commands/check.js')).check(runbook, globals(cmd));
+    });
+
+  program
     .command('run <runbook>')
     .description('start a run (default target: the simulated server)')
-    .option('-t, --target <target>', 'sim:<scenario> | pwsh-sim:<scenario> | local | local:pwsh | ssh://user@host[:port]')
+    .option('-t, --target <target>', 'sim:<scenario> | pwsh-sim:<scenario> | local | local:pwsh | ssh://user@host[:port] (the runner kinds in runners/)')
     .option('-a, --answers <file>', 'answers file for an unattended run (secrets come from env or stdin, never the file)')
     .option('--dry-run', 'run only the read-only steps; print what every other step would do')
-    .option('--simulated-host', 'the target is the simulated ADSync host: manual steps are done by its stand-ins')
+    .option('--simulated-host', "the target is the runbook's simulated host: manual steps are done by its stand-ins")
     .option('--ssh-config <file>', 'ssh client configuration (ssh -F) for an ssh:// target')
     .action(async (runbook: string, opts: { target?: string; answers?: string; dryRun?: boolean; simulatedHost?: boolean; sshConfig?: string }, cmd: Command) => {
       code = await (await import('./commands/run.js')).run(runbook, { ...globals(cmd), ...opts });

@@ -51,6 +51,7 @@ export class TerminalReporter implements Reporter {
     this.line();
     this.line(`${this.c.bold(`── ${this.stepNumber}. ${title}`)}  ${tags.join(' ')}`);
     for (const text of meta.instructions) this.line(`   ${fillTemplate(text, params)}`);
+    for (const text of meta.briefing ?? []) this.line(this.c.bold(`   ${fillTemplate(text, params)}`));
     if (meta.commands.length) {
       this.line(this.c.dim('   commands:'));
       for (const command of meta.commands) this.line(this.c.dim(`     ${fillTemplate(command, params)}`));

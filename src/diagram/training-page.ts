@@ -128,7 +128,7 @@ function pageState(key: string, meta: StateMeta | undefined, initial: boolean): 
           meta.readOnly ? 'read-only (changes nothing)' : '',
           meta.skippable ? 'can be skipped with a recorded reason' : '',
           `at most ${meta.maxAttempts} attempts`,
-          `runners: ${meta.runners.join(', ')}`,
+          meta.runners ? `only on: ${meta.runners.join(', ')}` : '',
           ...meta.secrets.map((s) => `asks for: ${s.label}`),
         ].filter(Boolean),
       };

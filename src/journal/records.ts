@@ -25,7 +25,7 @@ export type JournalRecord =
       details?: Record<string, Json>;
     }
   | { type: 'decision'; question: string; state: string; stepId?: string; attemptId?: string; answer: string; reason?: string; by: string }
-  | { type: 'secret-supplied'; secretId: string; source: string; by: string }
+  | { type: 'secret-supplied'; secretId: string; label?: string; source: string; by: string }
   | { type: 'run-finished'; state: string; outcome: FinalOutcome | null }
   | { type: 'run-interrupted'; state: string; reason: string };
 

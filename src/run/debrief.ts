@@ -44,9 +44,14 @@ export function debrief(runbook: RunbookDefinition, records: TimedRecord[], idea
     if (r.type === 'decision' && r.answer === 'cancel') mistakes.push(`cancelled at ${r.state}`);
     if (r.type === 'step-failed') handled.push(`${r.stepId} failed: ${r.error.message}`);
   }
-  const passwords = new Map<string, number>();
-  for (const r of records) if (r.type === 'secret-supplied' && r.secretId.startsWith('adds-password:')) passwords.set(r.secretId, (passwords.get(r.secretId) ?? 0) + 1);
-  for (const [id, count] of passwords) if (count > 1) mistakes.push(`the password for ${id.slice('adds-password:'.length)} was entered ${count} times (rejected at verify)`);
+  // a secret asked for again was rejected somewhere: each time it was wrong is worth a line
+  const supplied = new Map<string, { label: string; count: number }>();
+  for (const r of records) {
+    if (r.type !== 'secret-supplied') continue;
+    const seen = supplied.get(r.secretId) ?? { label: r.label ?? r.secretId, count: 0 };
+    supplied.set(r.secretId, { ...seen, count: seen.count + 1 });
+  }
+  for (const { label, count } of supplied.values()) if (count > 1) mistakes.push(`${label} was entered ${count} times (the earlier ones were rejected)`);
   const expectedEnd = ideal.at(-1) ?? '';
   if (end?.type === 'run-finished' && end.state !== expectedEnd) mistakes.push(`ended at ${end.state}, not at ${expectedEnd}`);
   return { taken, ideal, mistakes, handled, endedAt: end?.type === 'run-finished' ? end.state : null, expectedEnd };

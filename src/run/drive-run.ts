@@ -1,7 +1,7 @@
 import { createActor, type AnyMachineSnapshot, type EventObject } from 'xstate';
 import type { FinalMeta, FinalOutcome, PromptMeta } from '../runbook/define.js';
 import { fillTemplate } from '../runbook/define.js';
-import { currentState, isFinal, isWaitingForOperator, stateMeta } from '../runbook/describe.js';
+import { currentState, isFinal, isWaitingForOperator, stateMeta, textValues } from '../runbook/describe.js';
 import { writeCheckpoint } from '../checkpoint/write-checkpoint.js';
 import { CHECKPOINT_SCHEMA } from '../checkpoint/envelope.js';
 import { UserError } from '../user-error.js';
@@ -40,6 +40,7 @@ export async function driveRun(session: RunSession, persisted?: unknown): Promis
       runbookId: session.runbook.id,
       machineHash: session.machineHash,
       target: session.target,
+      lockKey: session.resolvedTarget.lockKey,
       createdAt: session.createdAt,
       updatedAt: now,
       status: snapshot.status === 'done' ? 'done' : snapshot.status === 'error' ? 'error' : 'active',
@@ -88,7 +89,7 @@ export async function driveRun(session: RunSession, persisted?: unknown): Promis
 }
 
 async function askOperator(session: RunSession, snapshot: AnyMachineSnapshot, meta: PromptMeta, state: string): Promise<EventObject> {
-  const context = snapshot.context as Record<string, unknown> & { _lastError?: { message: string } | null };
+  const context = textValues(session.runbook.machine, state, snapshot.context) as Record<string, unknown> & { _lastError?: { message: string } | null };
   const { operator, journal, reporter } = session;
   const prompt = meta.prompt;
   if (prompt.type === 'typed-confirm') {

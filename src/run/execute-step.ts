@@ -168,10 +168,10 @@ async function resolveInDoubt(
   return 'rerun';
 }
 
+/** Preflight refused the run already if a reachable step had no implementation; this is the last guard. */
 function pickRunner(session: RunSession, stepId: string, meta: StepMeta): Runner {
   if (session.runner.canRun(stepId, meta)) return session.runner;
-  if (meta.runners.includes('manual')) return session.manual;
-  throw new StepFailure(`runner '${session.runner.name}' cannot carry out '${stepId}' and the step has no manual form`, 'no-runner');
+  throw new StepFailure(`the ${session.runner.name} runner has no implementation of '${stepId}' in this runbook's package`, 'no-runner');
 }
 
 async function withDeadline(runner: Runner, input: StepInput, meta: StepMeta, signal: AbortSignal, session: RunSession): Promise<StepResult> {

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { RunbookDefinition } from '../runbook/define.js';
-import type { Runner } from '../runner/contract.js';
+import type { ResolvedTarget, Runner } from '../runner/contract.js';
 import { machineHash } from '../runbook/machine-hash.js';
 import { loadRunbook } from '../runbook/load-runbook.js';
 import { readCheckpoint } from '../checkpoint/read-checkpoint.js';
@@ -16,14 +16,16 @@ import { ExitCode } from '../exit-codes.js';
 import { UserError } from '../user-error.js';
 import { fsyncDirectory } from '../checkpoint/durable-write.js';
 import { newRunId, runPaths, runsDir, targetLockPath } from './paths.js';
+import { preflight } from './preflight.js';
 import { driveRun, type RunEnd } from './drive-run.js';
 import type { Reporter } from './reporter.js';
 import type { RunSession } from './session.js';
 
 export interface RunPlugs {
-  /** The target's runner; `fresh` is true when the run is new (its target state is prepared). */
-  runner(runbook: RunbookDefinition, target: string, runDir: string, fresh: boolean): Runner;
-  manual: Runner;
+  /** The target's runner for this run directory; creating it writes nothing. */
+  runner(runbook: RunbookDefinition, target: ResolvedTarget, runDir: string): Promise<Runner>;
+  /** Resolves a target id a run kept (resume). */
+  target(runbook: RunbookDefinition, targetId: string): Promise<ResolvedTarget>;
   operator(scrubber: Scrubber): Operator;
   reporter: Reporter;
   verbose: boolean;
@@ -47,26 +49,31 @@ export function whoAmI(): string {
   }
 }
 
-/** Starts a new run: refuses a target that is busy or has an unfinished run, before creating anything. */
-export function startRun(stateDir: string, runbook: RunbookDefinition, target: string, plugs: RunPlugs): OpenedRun {
-  const releaseTarget = acquireLock(targetLockPath(stateDir, target), holder(), `target ${target}`);
+/**
+ * Starts a new run: refuses a runbook that cannot run on the target (preflight), a target that
+ * is busy or has an unfinished run, before creating anything.
+ */
+export async function startRun(stateDir: string, runbook: RunbookDefinition, target: ResolvedTarget, plugs: RunPlugs): Promise<OpenedRun> {
+  const runId = newRunId();
+  const paths = runPaths(stateDir, runId);
+  const runner = await plugs.runner(runbook, target, paths.dir);
+  preflight(runbook, target, runner);
+  const releaseTarget = acquireLock(targetLockPath(stateDir, target.lockKey), holder(), `target ${target.id}`);
   try {
-    const sameTarget = (other: string) => other.split('?')[0] === target.split('?')[0];
-    const unfinished = listRuns(stateDir).find((r) => r.envelope && sameTarget(r.envelope.target) && r.envelope.status === 'active');
+    const unfinished = listRuns(stateDir).find((r) => r.envelope && (r.envelope.lockKey ?? r.envelope.target) === target.lockKey && r.envelope.status === 'active');
     if (unfinished?.envelope) {
       throw new UserError(
-        `target ${target} has an unfinished run ${unfinished.runId} (at ${unfinished.envelope.state}); resume it with: runbook resume ${unfinished.runId}`,
+        `target ${target.id} has an unfinished run ${unfinished.runId} of ${unfinished.envelope.runbookId} (at ${unfinished.envelope.state}); resume it with: runbook resume ${unfinished.runId}`,
         ExitCode.locked,
       );
     }
-    const runId = newRunId();
-    const paths = runPaths(stateDir, runId);
     mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
     fsyncDirectory(runsDir(stateDir));
     const releaseRun = acquireLock(paths.lock, holder(), `run ${runId}`);
-    const session = openSession(runbook, runId, target, new Date().toISOString(), paths, plugs, true);
-    session.journal.append({ type: 'run-started', runId, runbookId: runbook.id, target, machineHash: session.machineHash, by: session.operator.who });
-    session.log.info({ runId, runbook: runbook.id, target }, 'run started');
+    runner.prepare?.();
+    const session = openSession(runbook, runId, target, runner, new Date().toISOString(), paths, plugs);
+    session.journal.append({ type: 'run-started', runId, runbookId: runbook.id, target: target.id, machineHash: session.machineHash, by: session.operator.who });
+    session.log.info({ runId, runbook: runbook.id, target: target.id }, 'run started');
     return opened(session, undefined, () => {
       releaseRun();
       releaseTarget();
@@ -110,8 +117,11 @@ export async function resumeRun(
         ExitCode.state,
       );
     }
-    releaseTarget = acquireLock(targetLockPath(stateDir, envelope.target), holder(), `target ${envelope.target}`);
-    const session = openSession(runbook, id, envelope.target, envelope.createdAt, paths, plugs, false);
+    const target = await plugs.target(runbook, envelope.target);
+    const runner = await plugs.runner(runbook, target, paths.dir);
+    preflight(runbook, target, runner, envelope.state);
+    releaseTarget = acquireLock(targetLockPath(stateDir, target.lockKey), holder(), `target ${target.id}`);
+    const session = openSession(runbook, id, target, runner, envelope.createdAt, paths, plugs);
     session.journalCheck.active = true;
     session.journal.append({ type: 'run-resumed', by: session.operator.who, state: envelope.state });
     session.log.info({ runId: id, state: envelope.state }, 'run resumed');
@@ -130,11 +140,11 @@ export async function resumeRun(
 function openSession(
   runbook: RunbookDefinition,
   runId: string,
-  target: string,
+  target: ResolvedTarget,
+  runner: Runner,
   createdAt: string,
   paths: ReturnType<typeof runPaths>,
   plugs: RunPlugs,
-  fresh: boolean,
 ): RunSession {
   const scrubber = new Scrubber();
   const operator = plugs.operator(scrubber);
@@ -142,12 +152,12 @@ function openSession(
   return {
     runbook,
     runId,
-    target,
+    target: target.id,
+    resolvedTarget: target,
     createdAt,
     machineHash: machineHash(runbook.machine),
     paths,
-    runner: plugs.runner(runbook, target, paths.dir, fresh),
-    manual: plugs.manual,
+    runner,
     operator,
     reporter: plugs.reporter,
     journal,

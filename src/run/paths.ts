@@ -34,9 +34,9 @@ export function runPaths(state: string, runId: string): RunPaths {
   };
 }
 
-/** One lock per target; options after '?' (how it is reached) do not make another target. */
-export function targetLockPath(state: string, targetId: string): string {
-  const safe = targetId.split('?')[0]!.replace(/[^A-Za-z0-9._-]+/g, '_');
+/** One lock per target, keyed by what the runner kind says makes it one (a server, a simulation). */
+export function targetLockPath(state: string, lockKey: string): string {
+  const safe = lockKey.replace(/[^A-Za-z0-9._-]+/g, '_');
   return join(state, 'locks', `${safe}.lock`);
 }
 

@@ -1,5 +1,5 @@
 import type { RunbookDefinition } from '../runbook/define.js';
-import type { Runner, SecretSource } from '../runner/contract.js';
+import type { ResolvedTarget, Runner, SecretSource } from '../runner/contract.js';
 import type { Operator } from '../operator/operator.js';
 import type { Journal } from '../journal/append-journal.js';
 import type { Scrubber } from '../secrets/scrubber.js';
@@ -15,8 +15,9 @@ export interface RunSession {
   createdAt: string;
   machineHash: string;
   paths: RunPaths;
+  /** The target as the run keeps it (lock key, runner kind). */
+  resolvedTarget: ResolvedTarget;
   runner: Runner;
-  manual: Runner;
   operator: Operator;
   reporter: Reporter;
   journal: Journal;

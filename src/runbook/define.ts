@@ -1,8 +1,5 @@
 import type { AnyStateMachine } from 'xstate';
 
-/** Runners a step can be carried out by; a machine lists them per step in `meta.runners`. */
-export type RunnerName = 'simulator' | 'powershell' | 'ssh' | 'manual' | 'dry-run';
-
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /**
@@ -29,7 +26,13 @@ export interface StepMeta {
   idempotent: boolean;
   /** A person does it in the real world (a GUI step, an interactive sign-in). */
   manual: boolean;
-  runners: RunnerName[];
+  /**
+   * The runner kinds (folders under runners/) that implement this step. Absent: every kind the
+   * runbook ships a package for. A run on a kind the step does not list is refused before it starts.
+   */
+  runners?: string[];
+  /** Lines the operator reads before the step runs (placeholders from the step's params). */
+  briefing?: string[];
   skippable: boolean;
   secrets: SecretRef[];
   timeoutMs: number;
@@ -78,6 +81,8 @@ export interface RunbookDefinition {
   appliesTo: string;
   /** The simulator scenario `run` uses when no target is given. */
   defaultScenario?: string;
+  /** Changes nothing anywhere: `runbook check` refuses any step that is not read-only. */
+  readOnly?: boolean;
   machine: AnyStateMachine;
 }
 
@@ -85,7 +90,7 @@ export function defineRunbook(definition: RunbookDefinition): RunbookDefinition 
   return definition;
 }
 
-/** Fills `{name}` / `{a.b}` placeholders from an object; unknown names stay visible. */
+/** Fills `{name}` / `{a.b}` placeholders from an object (lists joined with commas); unknown names stay visible. */
 export function fillTemplate(text: string, values: unknown): string {
   return text.replace(/\{([A-Za-z0-9_.]+)\}/g, (whole, path: string) => {
     let value: unknown = values;
@@ -93,6 +98,7 @@ export function fillTemplate(text: string, values: unknown): string {
       if (value === null || typeof value !== 'object') return whole;
       value = (value as Record<string, unknown>)[part];
     }
-    return value === undefined || value === null ? whole : String(value);
+    if (value === undefined || value === null) return whole;
+    return Array.isArray(value) ? value.map(String).join(', ') : String(value);
   });
 }

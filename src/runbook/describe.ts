@@ -28,3 +28,22 @@ export function isWaitingForOperator(meta: StateMeta | undefined): meta is Promp
 export function isFinal(meta: StateMeta | undefined): meta is FinalMeta {
   return meta?.kind === 'final';
 }
+
+/**
+ * The values a state's texts are filled from: the context, plus, for a step and for the decision
+ * taken when it fails, the step's params as its input function computes them from that context.
+ */
+export function textValues(machine: AnyStateMachine, key: string, context: unknown): Record<string, unknown> {
+  const meta = stateMeta(machine, key);
+  const stepKey = meta?.kind === 'step' ? key : meta?.kind === 'decision' ? meta.stepId : undefined;
+  const base = typeof context === 'object' && context !== null ? (context as Record<string, unknown>) : {};
+  if (!stepKey) return base;
+  const invoke = (machine.root.states[stepKey]?.config as { invoke?: { input?: unknown } } | undefined)?.invoke;
+  if (typeof invoke?.input !== 'function') return base;
+  try {
+    const input = (invoke.input as (args: { context: unknown }) => { params?: Record<string, unknown> })({ context: base });
+    return { ...base, ...(input?.params ?? {}) };
+  } catch {
+    return base;
+  }
+}

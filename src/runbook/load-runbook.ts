@@ -29,3 +29,9 @@ export async function loadRunbook(id: string): Promise<RunbookDefinition> {
 export async function loadAllRunbooks(): Promise<RunbookDefinition[]> {
   return Promise.all(runbookIds().map(loadRunbook));
 }
+
+/** The runbook's source file (for `file:line` in `runbook check`), whether the engine runs compiled or not. */
+export function runbookSourceFile(id: string): string {
+  const root = machinesDir.includes('/dist/') ? join(machinesDir, '..', '..', 'machines') : machinesDir;
+  return join(root, `${id}.ts`);
+}

@@ -1,5 +1,5 @@
 import { assign, fromPromise } from 'xstate';
-import type { Json, PromptMeta, RunnerName, SecretRef, StepMeta, FinalMeta, FinalOutcome } from './define.js';
+import type { Json, PromptMeta, SecretRef, StepMeta, FinalMeta, FinalOutcome } from './define.js';
 import { fillTemplate } from './define.js';
 import type { StepInput, StepResult } from '../runner/contract.js';
 
@@ -60,8 +60,6 @@ function unplugged(id: string) {
 export type StepMetaInput = Pick<StepMeta, 'title' | 'instructions' | 'commands' | 'destructive' | 'idempotent'> &
   Partial<Omit<StepMeta, 'kind' | 'title' | 'instructions' | 'commands' | 'destructive' | 'idempotent'>>;
 
-const AUTOMATED: RunnerName[] = ['simulator', 'powershell', 'ssh', 'manual', 'dry-run'];
-
 export interface StepOptions {
   params?: (context: any) => Record<string, Json>;
   /** Transitions taken when the runner succeeds (the failure-counter reset is added). */
@@ -84,7 +82,6 @@ export function step(id: string, input: StepMetaInput, options: StepOptions): Re
   const meta: StepMeta = {
     kind: 'step',
     manual: false,
-    runners: AUTOMATED,
     skippable: false,
     secrets: [],
     timeoutMs: 10 * 60_000,

@@ -1,4 +1,4 @@
-import type { Json, RunnerName, SecretRef, StepMeta } from '../runbook/define.js';
+import type { Json, RunbookDefinition, SecretRef, StepMeta } from '../runbook/define.js';
 import type { Operator } from '../operator/operator.js';
 
 /**
@@ -61,12 +61,74 @@ export interface StepContext {
   runDir: string;
 }
 
-/** Carries out steps. `name` is what `meta.runners` lists. */
+/** Carries out one run's steps on one target. */
 export interface Runner {
-  name: RunnerName;
-  /** The step handlers this runner has, by actor name. */
+  /** The runner kind (its folder under runners/), as `meta.runners` names it. */
+  name: string;
+  /** Whether this runbook's package has an implementation of the step for this target. */
   canRun(stepId: string, meta: StepMeta): boolean;
+  /** Sets up the target's state in the run directory, once, when a run starts (a simulated world). */
+  prepare?(): void;
   run(input: StepInput, ctx: StepContext): Promise<StepResult>;
   /** Called once when the run's process is about to stop driving the machine. */
   close?(): Promise<void>;
+}
+
+/** A target as a run keeps it: `id` goes into the checkpoint, so that resume rebuilds the same runner. */
+export interface ResolvedTarget {
+  id: string;
+  /** The runner kind that claimed it. */
+  kind: string;
+  describe: string;
+  /**
+   * What the target lock and the unfinished-run check are keyed on: a real server is one key for
+   * every runbook; a simulated one is per runbook and scenario.
+   */
+  lockKey: string;
+}
+
+export interface TargetOptions {
+  /** The target is a simulated host: its stand-ins carry out the manual steps (tests, training). */
+  simulatedHost?: boolean;
+  sshConfig?: string;
+}
+
+/** A scenario of a simulated world, as `show` and `train` present it. */
+export interface ScenarioInfo {
+  name: string;
+  description: string;
+  /** Present when the scenario is a drill. */
+  drill?: { title: string; lesson: string; ideal: string[]; briefing?: string[] };
+  expect?: { final: string; exitCode: number };
+}
+
+/** One finding of `runbook check`: `file:line` where it can be told. */
+export interface CheckProblem {
+  file: string;
+  line?: number;
+  message: string;
+}
+
+/**
+ * A runner kind: a folder under runners/ whose `kind.ts` exports this as its default. The engine
+ * finds kinds by position; a runbook's implementations for a kind live in `runners/<kind>/<runbook>/`.
+ */
+export interface RunnerKind {
+  name: string;
+  /** The --target forms this kind claims, for help and error messages. */
+  targetForms: string[];
+  /** Claims a --target value (or a target id kept by a run); undefined when it is not this kind's. */
+  resolveTarget(runbook: RunbookDefinition, value: string, options: TargetOptions): Promise<ResolvedTarget | undefined>;
+  /** The target used when none is given, if this kind offers one (the embedded simulator). */
+  defaultTarget?(runbook: RunbookDefinition): Promise<string | undefined>;
+  /** The runner for a resolved target; creating it writes nothing (see Runner.prepare). */
+  createRunner(runbook: RunbookDefinition, target: ResolvedTarget, runDir: string): Promise<Runner>;
+  /** Whether the runbook ships implementations for this kind (its folder exists). */
+  hasPackage(runbook: RunbookDefinition): boolean;
+  /** Whether the runbook's package implements the step for this kind, on any of its targets. */
+  implements(runbook: RunbookDefinition, stepId: string, meta: StepMeta): Promise<boolean>;
+  /** Lint of the runbook's files for this kind (scripts parse, scenarios validate). */
+  check?(runbook: RunbookDefinition): Promise<{ problems: CheckProblem[]; notes: string[] }>;
+  /** The scenarios (and drills) the runbook's package has for this kind. */
+  scenarios?(runbook: RunbookDefinition): ScenarioInfo[];
 }

@@ -14,7 +14,7 @@ export function secretSource(operator: Operator, scrubber: Scrubber, journal: Jo
     const answer = await operator.secret(ref, part);
     if (part === 'password') {
       scrubber.add(answer.value);
-      journal.append({ type: 'secret-supplied', secretId: ref.id, source: answer.source, by: operator.who });
+      journal.append({ type: 'secret-supplied', secretId: ref.id, label: ref.label, source: answer.source, by: operator.who });
     }
     return answer.value;
   };

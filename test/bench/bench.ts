@@ -16,11 +16,11 @@ import { setup, type AnyStateMachine } from 'xstate';
 import { defineRunbook, type RunbookDefinition } from '../../src/runbook/define.js';
 import { engineActions, engineContext, engineGuards, final, step, stepActors } from '../../src/runbook/step-states.js';
 import { startRun, resumeRun, type RunPlugs } from '../../src/run/open-run.js';
+import type { ResolvedTarget } from '../../src/runner/contract.js';
 import { silentReporter } from '../../src/run/reporter.js';
 import { AnswersOperator } from '../../src/operator/answers-operator.js';
 import { writeFileAtomic } from '../../src/checkpoint/durable-write.js';
 import { runPaths } from '../../src/run/paths.js';
-import { manualRunner } from '../../runners/manual/manual-runner.js';
 import type { Runner } from '../../src/runner/contract.js';
 import { powershellRunner } from '../../runners/powershell/powershell-runner.js';
 import { localTransport } from '../../runners/powershell/transport.js';
@@ -68,12 +68,16 @@ function syntheticRunbook(steps: number): RunbookDefinition {
 
 function plugs(runner: Runner): RunPlugs {
   return {
-    runner: () => runner,
-    manual: manualRunner,
+    runner: async () => runner,
+    target: async (_runbook, id) => benchTarget(id),
     operator: () => new AnswersOperator({ answers: {}, secrets: {} }, '(bench)', 'bench'),
     reporter: silentReporter,
     verbose: false,
   };
+}
+
+function benchTarget(id: string): ResolvedTarget {
+  return { id, kind: 'simulator', describe: id, lockKey: id };
 }
 
 const noOp: Runner = { name: 'simulator', canRun: () => true, run: async () => ({ evidence: [] }) };
@@ -96,7 +100,7 @@ async function engineRun(stateDir: string, runbook: RunbookDefinition): Promise<
       return { evidence: [] };
     },
   };
-  const opened = startRun(stateDir, runbook, `bench:${runbook.id}:${Math.random()}`, plugs(timed));
+  const opened = await startRun(stateDir, runbook, benchTarget(`bench:${runbook.id}:${Math.random()}`), plugs(timed));
   await opened.end;
   opened.release();
   return { msPerStep: Number(last - first) / 1e6 / (calls - 1), runId: opened.session.runId };
@@ -135,7 +139,7 @@ async function resumeTime(stateDir: string, runbook: RunbookDefinition, after: n
       return new Promise(() => {});
     },
   };
-  const first = startRun(stateDir, runbook, `bench:resume:${after}:${Math.random()}`, plugs(stopping));
+  const first = await startRun(stateDir, runbook, benchTarget(`bench:resume:${after}:${Math.random()}`), plugs(stopping));
   await atStop;
   first.release();
   const times: number[] = [];
@@ -222,7 +226,7 @@ async function powershellStep(dir: string, out: (label: string, value: string) =
   const runner = powershellRunner({ transport: localTransport(pwsh), simulatedHost: false, pollSeconds: 0, scriptsDir: scripts });
   const runbook = syntheticRunbook(steps);
   const start = process.hrtime.bigint();
-  const opened = startRun(join(dir, 'ps-state'), runbook, `bench:ps:${Math.random()}`, plugs(runner));
+  const opened = await startRun(join(dir, 'ps-state'), runbook, benchTarget(`bench:ps:${Math.random()}`), plugs(runner));
   await opened.end;
   const engine = Number(process.hrtime.bigint() - start) / 1e6 / steps;
   opened.release();

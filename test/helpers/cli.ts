@@ -122,7 +122,7 @@ export function answersFor(dir: string, scenario: { name: string; server: { name
 }
 
 export function scenarios(): Array<{ name: string; server: { name: string }; expect: { final: string; exitCode: number; abandoned: boolean }; faults?: unknown }> {
-  const dir = join(ROOT, 'runners', 'simulator', 'aadconnect', 'scenarios');
+  const dir = join(ROOT, 'runners', 'simulator', 'aadconnect-encryption-key', 'scenarios');
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()

@@ -2,13 +2,13 @@ import { execa } from 'execa';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findExecutable } from './parts.js';
-import { initialState, saveState, type Scenario } from '../../runners/simulator/aadconnect/server.js';
+import { initialState, saveState, type Scenario } from '../../runners/simulator/aadconnect-encryption-key/server.js';
 import { ROOT } from './cli.js';
 
 /** pwsh: RUNBOOK_PWSH (set by .ci/run), else pwsh on PATH. */
 export const PWSH = process.env.RUNBOOK_PWSH ? findExecutable(process.env.RUNBOOK_PWSH) : findExecutable('pwsh');
-export const SIM_HOST = join(ROOT, 'runners', 'powershell', 'sim-host');
-export const SCRIPTS = join(ROOT, 'runners', 'powershell', 'scripts');
+export const SIM_HOST = join(ROOT, 'runners', 'powershell', 'aadconnect-encryption-key', 'sim-host');
+export const SCRIPTS = join(ROOT, 'runners', 'powershell', 'aadconnect-encryption-key');
 
 /** A fresh simulated ADSync host state file for a scenario. */
 export function simHostState(path: string, scenario: Scenario): string {

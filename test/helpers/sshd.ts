@@ -57,7 +57,7 @@ export async function startSshServer(dir: string, pwsh: string, simHost: string)
       'PermitRootLogin prohibit-password',
       'StrictModes no',
       'UsePAM no',
-      `SetEnv PATH=${join(dir, 'bin')}:${dirname(pwsh)}:/usr/local/bin:/usr/bin:/bin ADSYNC_SIM_STATE=${statePath} PSModulePath=${simHost}`,
+      `SetEnv PATH=${join(dir, 'bin')}:${dirname(pwsh)}:/usr/local/bin:/usr/bin:/bin RUNBOOK_SIM_STATE=${statePath} PSModulePath=${simHost}`,
       '',
     ].join('\n'),
   );

@@ -5,7 +5,9 @@ import type { RunbookDefinition } from '../../runbook/define.js';
 import { dryRun } from '../../run/dry-run.js';
 import { AnswersOperator } from '../../operator/answers-operator.js';
 import { whoAmI } from '../../run/open-run.js';
-import { createRunner, type ResolvedTarget } from '../../../runners/index.js';
+import type { ResolvedTarget } from '../../runner/contract.js';
+import { runnerKind } from '../../runner/runner-kinds.js';
+import { preflight } from '../../run/preflight.js';
 import { paint, useColor } from '../terminal-reporter.js';
 import { ExitCode } from '../../exit-codes.js';
 
@@ -15,7 +17,9 @@ export async function printDryRun(runbook: RunbookDefinition, target: ResolvedTa
   const c = paint(useColor(process.stdout));
   const w = (text = '') => process.stdout.write(`${text}\n`);
   try {
-    const runner = createRunner(runbook, target.id, scratch, true);
+    const runner = await (await runnerKind(target.kind)).createRunner(runbook, target, scratch);
+    preflight(runbook, target, runner);
+    runner.prepare?.();
     // a dry run asks nothing: a question would mean a step with an effect is being carried out
     const operator = new AnswersOperator({ answers: {}, secrets: {} }, '(dry run)', whoAmI());
     const lines = await dryRun(runbook, runner, operator, scratch);

@@ -12,7 +12,7 @@ import type { RunSession } from '../../run/session.js';
 import type { RunEnd } from '../../run/drive-run.js';
 import { ExitCode } from '../../exit-codes.js';
 import { UserError } from '../../user-error.js';
-import { createRunner, manualRunner, resolveTarget } from '../../../runners/index.js';
+import { resolveTarget, runnerKind } from '../../runner/runner-kinds.js';
 import { TerminalReporter } from '../terminal-reporter.js';
 import { reportError, type GlobalOptions } from '../program.js';
 
@@ -26,11 +26,11 @@ interface RunOptions extends GlobalOptions {
 
 export async function run(runbookId: string, options: RunOptions, after?: (session: RunSession) => void): Promise<number> {
   const runbook = await loadRunbook(runbookId);
-  const target = resolveTarget(runbook, options.target, { simulatedHost: options.simulatedHost, sshConfig: options.sshConfig });
+  const target = await resolveTarget(runbook, options.target, { simulatedHost: options.simulatedHost, sshConfig: options.sshConfig });
   if (options.dryRun) return (await import('./dry-run.js')).printDryRun(runbook, target);
   const reporter = new TerminalReporter();
   const operator = makeOperator(options, reporter);
-  const opened = startRun(stateDir(options.stateDir), runbook, target.id, plugs(() => operator, reporter, options));
+  const opened = await startRun(stateDir(options.stateDir), runbook, target, plugs(() => operator, reporter, options));
   reporter.header(runbook.title, [
     `run ${opened.session.runId} · target ${target.id} (${target.describe}) · operator ${operator.who}`,
     `run state: ${opened.session.paths.dir}`,
@@ -52,8 +52,8 @@ export async function resume(runId: string | undefined, options: RunOptions): Pr
 
 function plugs(operator: () => Operator, reporter: TerminalReporter, options: RunOptions): RunPlugs {
   return {
-    runner: createRunner,
-    manual: manualRunner,
+    runner: async (runbook, target, runDir) => (await runnerKind(target.kind)).createRunner(runbook, target, runDir),
+    target: (runbook, targetId) => resolveTarget(runbook, targetId),
     operator,
     reporter,
     verbose: Boolean(options.verbose),

@@ -1,7 +1,7 @@
 import { loadRunbook } from '../../runbook/load-runbook.js';
 import { runbookStates } from '../../runbook/describe.js';
 import { machineHash } from '../../runbook/machine-hash.js';
-import { listScenarios } from '../../../runners/simulator/catalog.js';
+import { scenariosOf } from '../../runner/runner-kinds.js';
 import { paint, useColor } from '../terminal-reporter.js';
 import type { GlobalOptions } from '../program.js';
 import { runbookGraph } from '../../diagram/graph.js';
@@ -10,7 +10,7 @@ import { textFlow } from '../../diagram/text-flow.js';
 export async function show(id: string, options: GlobalOptions): Promise<number> {
   const runbook = await loadRunbook(id);
   const states = runbookStates(runbook.machine);
-  const scenarios = listScenarios(runbook.id).map((s) => ({ name: s.name, description: s.description, expect: s.expect.final }));
+  const scenarios = (await scenariosOf(runbook)).map((s) => ({ name: s.name, description: s.description, ...(s.expect ? { expect: s.expect.final } : {}), ...(s.drill ? { drill: s.drill.title } : {}) }));
   if (options.json) {
     const out = { id: runbook.id, title: runbook.title, summary: runbook.summary, appliesTo: runbook.appliesTo, machineHash: machineHash(runbook.machine), states: states.map((s) => ({ key: s.key, ...s.meta })), scenarios };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
@@ -33,7 +33,7 @@ export async function show(id: string, options: GlobalOptions): Promise<number> 
     n += 1;
     const tags =
       meta.kind === 'step'
-        ? [meta.destructive ? c.red('DESTRUCTIVE') : '', meta.manual ? c.yellow('manual') : '', meta.idempotent ? 'safe to repeat' : c.yellow('not safe to repeat'), meta.skippable ? 'skippable' : '', `runners: ${meta.runners.join(', ')}`]
+        ? [meta.destructive ? c.red('DESTRUCTIVE') : '', meta.manual ? c.yellow('manual') : '', meta.idempotent ? 'safe to repeat' : c.yellow('not safe to repeat'), meta.skippable ? 'skippable' : '', meta.runners ? `only on: ${meta.runners.join(', ')}` : '']
         : [c.yellow('asks the operator')];
     w(`${c.bold(`${n}. ${meta.title}`)}  ${c.dim(`(${key})`)}  ${tags.filter(Boolean).join(' · ')}`);
     for (const line of meta.instructions) w(`   ${line}`);

@@ -4,7 +4,7 @@ import { readJournal } from '../../journal/read-journal.js';
 import { debrief } from '../../run/debrief.js';
 import { stateDir } from '../../run/paths.js';
 import { UserError } from '../../user-error.js';
-import { listScenarios } from '../../../runners/simulator/catalog.js';
+import { scenariosOf } from '../../runner/runner-kinds.js';
 import { paint, useColor } from '../terminal-reporter.js';
 import type { GlobalOptions } from '../program.js';
 import { run } from './run.js';
@@ -22,11 +22,11 @@ interface TrainOptions extends GlobalOptions {
  */
 export async function train(runbookId: string, options: TrainOptions): Promise<number> {
   const runbook = await loadRunbook(runbookId);
-  const drills = listScenarios(runbook.id).filter((s) => s.drill);
+  const drills = (await scenariosOf(runbook)).filter((s) => s.drill);
   const w = (text = '') => process.stderr.write(`${text}\n`);
   if (options.list || !options.scenario) {
     if (options.json) {
-      process.stdout.write(`${JSON.stringify(drills.map((d) => ({ scenario: d.name, ...d.drill, expect: d.expect.final })), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(drills.map((d) => ({ scenario: d.name, ...d.drill, ...(d.expect ? { expect: d.expect.final } : {}) })), null, 2)}\n`);
       return 0;
     }
     for (const d of drills) process.stdout.write(`${d.name.padEnd(26)} ${d.drill!.title}: ${d.drill!.lesson}\n`);

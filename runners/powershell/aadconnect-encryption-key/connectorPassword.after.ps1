@@ -1,17 +1,18 @@
 <#
 .SYNOPSIS
-    Step 'checkConnector': can the AD connector -Connector run? Used after the manual AD DS
-    password step.
+    After the guided AD DS password step (the runner runs <step>.after.ps1 once the operator
+    confirms): can the AD connector -Connector run with the password just entered?
 .DESCRIPTION
-    Reads the connector's newest Get-ADSyncRunProfileResult. With -RunDeltaImport it first waits
-    for an idle engine and runs Invoke-ADSyncRunProfile -ConnectorName <name> -RunProfileName
-    'Delta Import' (needs the service running), so the result reflects the password just entered;
-    without it the newest result may predate that password.
+    Waits for an idle engine, runs Invoke-ADSyncRunProfile -ConnectorName <name> -RunProfileName
+    'Delta Import' (needs the service running), then reads the connector's newest
+    Get-ADSyncRunProfileResult; fails with category no-start-credentials when the connector still
+    cannot run. -ReportOnly skips the import and never fails on the result: it reports the newest
+    run in the history, which may predate the password.
     Output: {"connector":"<name>","canRun":true|false,"lastResult":"<result>"|null,
              "succeeded":true|false,"lastRunAt":<ms since epoch>|null}
     canRun: the newest result is not 'no-start-credentials' (true when there is no run yet);
     succeeded: the newest result is 'success' or 'completed-*-warnings'.
-    Failure categories: bad-arguments, unknown-connector, service-stopped, timeout.
+    Failure categories: bad-arguments, unknown-connector, service-stopped, timeout, no-start-credentials.
 #>
 param(
     [string]$AttemptId = '',
@@ -19,7 +20,7 @@ param(
     [double]$PollIntervalSeconds = 10,
     [int]$TimeoutSeconds = 540,
     [string]$Connector = '',
-    [switch]$RunDeltaImport
+    [switch]$ReportOnly
 )
 $ErrorActionPreference = 'Stop'
 try { . (Join-Path $PSScriptRoot '_common.ps1') } catch {
@@ -34,7 +35,7 @@ exit (Invoke-Step -AttemptId $AttemptId -StepId $StepId -ScriptPath $PSCommandPa
         if ($found.Count -eq 0) { Stop-Step "no AD connector named '$Connector'" 'unknown-connector' }
         $c = $found[0]
         Add-Evidence ('connector ' + (Get-ConnectorDescription $c))
-        if ($RunDeltaImport) {
+        if (-not $ReportOnly) {
             $svc = Get-ADSyncServiceState
             if ($svc.Status -ne 'Running') { Stop-Step "ADSync is not running ($($svc.Status))" 'service-stopped' }
             $null = Wait-SyncIdle -PollIntervalSeconds $PollIntervalSeconds -TimeoutSeconds $TimeoutSeconds
@@ -54,6 +55,7 @@ exit (Invoke-Step -AttemptId $AttemptId -StepId $StepId -ScriptPath $PSCommandPa
             Add-Evidence 'no run in the history yet'
         }
         $canRun = ($lastResult -ne 'no-start-credentials')
+        if (-not $canRun -and -not $ReportOnly) { Stop-Step "$Connector still cannot run after the password was entered (no-start-credentials)" 'no-start-credentials' }
         $succeeded = ($null -ne $lastResult -and (Test-RunResultOk $lastResult))
         Set-StepOutput ([ordered]@{
                 connector = $Connector

@@ -11,11 +11,11 @@ param(
     [int]$TimeoutSeconds = 540
 )
 $ErrorActionPreference = 'Stop'
-# run from a runner's temp folder, _common.ps1 sits beside it; from the repository, in scripts/
+# run from a runner's temp folder, _common.ps1 sits beside it; from the repository, two folders up
 $common = Join-Path $PSScriptRoot '_common.ps1'
-if (-not (Test-Path -LiteralPath $common)) { $common = Join-Path (Join-Path (Split-Path -Parent (Split-Path -Parent $PSScriptRoot)) 'scripts') '_common.ps1' }
+if (-not (Test-Path -LiteralPath $common)) { $common = Join-Path (Split-Path -Parent (Split-Path -Parent $PSScriptRoot)) '_common.ps1' }
 try { . $common } catch {
-    [Console]::Out.WriteLine('RUNBOOK-RESULT {"ok":false,"error":"scripts/_common.ps1 could not be loaded","category":"script-error","evidence":[]}')
+    [Console]::Out.WriteLine('RUNBOOK-RESULT {"ok":false,"error":"_common.ps1 could not be loaded","category":"script-error","evidence":[]}')
     exit 1
 }
 

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StepFailure, type Runner, type StepContext, type StepInput, type StepResult } from '../../../src/runner/contract.js';
 import { confirmManualStep } from '../../manual/manual-runner.js';
-import { buildAtLeast, loadState, saveState, server, SimFault, type ServerState } from './server.js';
+import type { SimulatedWorld } from '../world-contract.js';
+import { buildAtLeast, initialState, loadState, saveState, server, SimFault, validateScenario, type Scenario, type ServerState } from './server.js';
 
 /**
  * Carries out the encryption-key runbook's steps against the simulated server in `statePath`.
@@ -227,7 +228,7 @@ function ineffectiveOutput(stepId: string): StepResult['output'] {
   return stepId === 'verify' ? { failingAdConnectors: [], entraFailing: false } : null;
 }
 
-export function simulatorRunner(statePath: string): Runner {
+function simulatorRunner(statePath: string): Runner {
   return {
     name: 'simulator',
     canRun: (stepId) => stepId in handlers,
@@ -269,3 +270,11 @@ export function simulatorRunner(statePath: string): Runner {
     },
   };
 }
+
+const world: SimulatedWorld = {
+  createRunner: simulatorRunner,
+  initialize: (scenario, statePath) => saveState(statePath, initialState(scenario as Scenario)),
+  validateScenario,
+};
+
+export default world;

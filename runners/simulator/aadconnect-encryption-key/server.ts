@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../../src/checkpoint/durable-write.js';
+import { checkShape, SCENARIO_BASE } from '../scenario-shape.js';
 
 /**
  * A simulated Azure AD Connect server: the ADSync service, its encryption key, the event logs,
@@ -53,7 +54,34 @@ export interface Scenario {
   /** Training faults of the in-process simulator (the PowerShell host has none). */
   faults?: { failOnce?: string[]; ineffectiveOnce?: string[] };
   /** Present when the scenario is a drill (`runbook train`). */
-  drill?: { title: string; lesson: string; ideal: string[] };
+  drill?: { title: string; lesson: string; ideal: string[]; briefing?: string[] };
+}
+
+const SCENARIO_SHAPE = {
+  ...SCENARIO_BASE,
+  server: {
+    name: 'string',
+    build: 'string',
+    serviceAccount: { name: 'string', type: ['domain', 'virtual', 'gmsa', 'smsa', 'local'] },
+    stagingMode: 'boolean',
+    entraIdentity: ['ServiceAccount', 'Application'],
+    entraAccount: 'string|null',
+    adminRequiresMfa: 'boolean',
+  },
+  service: { status: ['Running', 'Stopped'], logonValid: 'boolean', startedMinutesAgo: 'number' },
+  key: ['readable', 'unreadable'],
+  databaseFull: 'boolean',
+  busyPolls: 'number',
+  connectors: [{ name: 'string', forest: 'string', loginUser: 'string', loginDomain: 'string', password: ['valid', 'stale'], 'acceptedPasswordSha256?': 'string' }],
+  entraCredential: ['valid', 'stale'],
+  events: [{ log: ['Application', 'System'], id: 'number', minutesAgo: 'number', message: 'string' }],
+  expect: { final: 'string', exitCode: 'number', abandoned: 'boolean' },
+  'faults?': { 'failOnce?': ['string'], 'ineffectiveOnce?': ['string'] },
+} as const;
+
+/** What `runbook check` reports about a scenario file of this world. */
+export function validateScenario(scenario: unknown): string[] {
+  return checkShape(scenario, SCENARIO_SHAPE);
 }
 
 export interface SimEvent {

@@ -2,11 +2,11 @@
 .SYNOPSIS
     Self test of the runbook's PowerShell step scripts against the simulated ADSync host.
 .DESCRIPTION
-    pwsh -NoProfile -File runners/powershell/selftest.ps1
+    pwsh -NoProfile -File runners/powershell/aadconnect-encryption-key/selftest.ps1
 
     1. Every .ps1/.psm1/.psd1 (and the miiskmu.exe stand-in) parses; the step scripts use no
        syntax or parameter that Windows PowerShell 5.1 lacks.
-    2. Every scenario of runners/simulator/aadconnect/scenarios runs through the scripts in the
+    2. Every scenario of runners/simulator/aadconnect-encryption-key/scenarios runs through the scripts in the
        order of machines/aadconnect-encryption-key.ts (manual steps by the sim-host/manual
        stand-ins), each script as its own pwsh process from a private copy of scripts/, as a
        runner would; the end state is checked (exact effect ops for one-connector and three-forests).
@@ -28,11 +28,11 @@ $ErrorActionPreference = 'Stop'
 # -File passes "a,b" as one string.
 $Scenario = @($Scenario | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
 $root = $PSScriptRoot
-$repo = Split-Path -Parent (Split-Path -Parent $root)
-$scriptsDir = Join-Path $root 'scripts'
+$repo = Split-Path -Parent (Split-Path -Parent (Split-Path -Parent $root))
+$scriptsDir = $root
 $simHost = Join-Path $root 'sim-host'
 $manualDir = Join-Path $simHost 'manual'
-$scenarioDir = Join-Path (Join-Path (Join-Path (Join-Path $repo 'runners') 'simulator') 'aadconnect') 'scenarios'
+$scenarioDir = Join-Path (Join-Path (Join-Path (Join-Path $repo 'runners') 'simulator') 'aadconnect-encryption-key') 'scenarios'
 $miiskmu = Join-Path (Join-Path (Join-Path $simHost 'install') 'Bin') 'miiskmu.exe'
 
 $pwshExe = $env:RUNBOOK_PWSH
@@ -89,7 +89,7 @@ function Invoke-Script {
     $psi.RedirectStandardInput = $true
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
-    $psi.Environment['ADSYNC_SIM_STATE'] = $StatePath
+    $psi.Environment['RUNBOOK_SIM_STATE'] = $StatePath
     $psi.Environment['PSModulePath'] = $simHost + [System.IO.Path]::PathSeparator + [string]$env:PSModulePath
     $psi.Environment['PATH'] = (Split-Path -Parent $pwshExe) + [System.IO.Path]::PathSeparator + [string]$env:PATH
     foreach ($k in $Env.Keys) { $psi.Environment[$k] = [string]$Env[$k] }
@@ -151,7 +151,7 @@ Check 'miiskmu.exe stand-in is executable with a pwsh shebang' ((Get-Content -Li
 
 $lintFiles = @(Get-ChildItem -LiteralPath $scriptsDir -File -Filter '*.ps1') + @(Get-ChildItem -LiteralPath $manualDir -File -Filter '*.ps1')
 foreach ($f in $lintFiles) {
-    $report = & pwsh -NoProfile -File (Join-Path $PSScriptRoot 'lint-ps51.ps1') $f.FullName | ConvertFrom-Json
+    $report = & pwsh -NoProfile -File (Join-Path (Split-Path -Parent $PSScriptRoot) 'lint-ps51.ps1') $f.FullName | ConvertFrom-Json
     $problems = @($report.problems) + @($report.parseErrors)
     Check "Windows PowerShell 5.1 syntax: $($f.Name)" ($problems.Count -eq 0) ($problems -join '; ')
     $text = Get-Content -Raw -LiteralPath $f.FullName
@@ -371,7 +371,7 @@ Check 'abandonKey refusal evidence has the 80131600 text' ((@($ab.Result.evidenc
 $psi = New-Object System.Diagnostics.ProcessStartInfo $miiskmu
 $psi.ArgumentList.Add('/a')
 $psi.UseShellExecute = $false; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
-$psi.Environment['ADSYNC_SIM_STATE'] = $st
+$psi.Environment['RUNBOOK_SIM_STATE'] = $st
 $psi.Environment['PATH'] = (Split-Path -Parent $pwshExe) + [System.IO.Path]::PathSeparator + [string]$env:PATH
 $mp = [System.Diagnostics.Process]::Start($psi)
 $mout = $mp.StandardOutput.ReadToEnd(); $null = $mp.StandardError.ReadToEnd(); $mp.WaitForExit()
@@ -398,16 +398,16 @@ $v0 = Invoke-Step 'verify' $st 'v-0'
 Check 'verify on a stopped service: category service-stopped' ($v0.Result.ok -eq $false -and $v0.Result.category -eq 'service-stopped') $v0.Raw
 $n2 = Invoke-Step 'startNewKey' $st 'n-2'
 Check 'startNewKey after the abandon: new key generation, start recorded' ($n2.Result.ok -and (Read-State $st).keyGeneration -eq 2 -and (Get-Ops $st) -contains 'start') $n2.Raw
-$cp0 = Invoke-Step 'checkConnector' $st 'c-0' @('-Connector', 'contoso.com')
-Test-Contract 'checkConnector' $cp0
-Check 'checkConnector before the password: canRun false (no-start-credentials)' ($cp0.Result.ok -and $cp0.Result.output.canRun -eq $false -and $cp0.Result.output.lastResult -eq 'no-start-credentials') $cp0.Raw
+$cp0 = Invoke-Step 'connectorPassword.after' $st 'c-0' @('-Connector', 'contoso.com', '-ReportOnly')
+Test-Contract 'connectorPassword.after' $cp0
+Check 'connectorPassword.after -ReportOnly before the password: canRun false (no-start-credentials)' ($cp0.Result.ok -and $cp0.Result.output.canRun -eq $false -and $cp0.Result.output.lastResult -eq 'no-start-credentials') $cp0.Raw
 $pw1 = Invoke-Manual 'connectorPassword' $st 'p-1' @('-Connector', 'contoso.com') $SECRETS.adds
 $pw2 = Invoke-Manual 'connectorPassword' $st 'p-1' @('-Connector', 'contoso.com') $SECRETS.adds
 Check 'the manual password stand-in records password:contoso.com once per attempt' ($pw1.Result.ok -and $pw2.Result.ok -and @(Get-Ops $st | Where-Object { $_ -eq 'password:contoso.com' }).Count -eq 1) ((Get-Ops $st) -join ', ')
-$cp1 = Invoke-Step 'checkConnector' $st 'c-1' @('-Connector', 'contoso.com', '-RunDeltaImport')
-Check 'checkConnector -RunDeltaImport after the password: canRun, succeeded' ($cp1.Result.ok -and $cp1.Result.output.canRun -eq $true -and $cp1.Result.output.succeeded -eq $true -and $cp1.Result.output.lastRunAt -gt 0) $cp1.Raw
-$cpx = Invoke-Step 'checkConnector' $st 'c-2' @('-Connector', 'nope.example')
-Check 'checkConnector on an unknown connector: category unknown-connector' ($cpx.Result.ok -eq $false -and $cpx.Result.category -eq 'unknown-connector') $cpx.Raw
+$cp1 = Invoke-Step 'connectorPassword.after' $st 'c-1' @('-Connector', 'contoso.com')
+Check 'connectorPassword.after after the password: canRun, succeeded' ($cp1.Result.ok -and $cp1.Result.output.canRun -eq $true -and $cp1.Result.output.succeeded -eq $true -and $cp1.Result.output.lastRunAt -gt 0) $cp1.Raw
+$cpx = Invoke-Step 'connectorPassword.after' $st 'c-2' @('-Connector', 'nope.example', '-ReportOnly')
+Check 'connectorPassword.after on an unknown connector: category unknown-connector' ($cpx.Result.ok -eq $false -and $cpx.Result.category -eq 'unknown-connector') $cpx.Raw
 $ps = Invoke-Step 'pauseScheduler' $st 'sch-1'
 $rs = Invoke-Step 'resumeScheduler' $st 'sch-2'
 Check 'pauseScheduler / resumeScheduler: syncCycleEnabled false, then true' ($ps.Raw -match '"output":\{"syncCycleEnabled":false\}' -and $rs.Raw -match '"output":\{"syncCycleEnabled":true\}') ($ps.Raw + ' / ' + $rs.Raw)
@@ -434,9 +434,9 @@ Check 'no ADSync module: category module-missing' ($nm.Result.ok -eq $false -and
 
 # A real server answers no configuration query while the service is stopped.
 $strict = New-State 'one-connector'
-$pc = Invoke-Step 'preChecks' $strict 'pc-1' @() $null @{ ADSYNC_SIM_STRICT = '1' }
+$pc = Invoke-Step 'preChecks' $strict 'pc-1' @() $null @{ RUNBOOK_SIM_STRICT = '1' }
 Check 'preChecks with the service stopped (strict sim): ok, stagingMode null, entraIdentity unknown' ($pc.Result.ok -and $pc.Raw -match '"stagingMode":null,"entraIdentity":"unknown"') $pc.Raw
-$dt = Invoke-Step 'detect' $strict 'dt-1' @() $null @{ ADSYNC_SIM_STRICT = '1' }
+$dt = Invoke-Step 'detect' $strict 'dt-1' @() $null @{ RUNBOOK_SIM_STRICT = '1' }
 Check 'detect with the service stopped (strict sim): key-unreadable all the same' ($dt.Result.ok -and $dt.Result.output.classification -eq 'key-unreadable') $dt.Raw
 
 # The secrets never appear in any output or evidence.

@@ -1,6 +1,6 @@
 # Simulated ADSync host: the ADSync module plus the Windows cmdlets the runbook's scripts call
 # (Get-Service, Start-/Stop-/Restart-Service, Get-WinEvent, Get-CimInstance, Get-ItemProperty for
-# the AD Sync registry keys), all backed by one JSON state file: $env:ADSYNC_SIM_STATE.
+# the AD Sync registry keys), all backed by one JSON state file: $env:RUNBOOK_SIM_STATE.
 #
 # The state file has the format of ServerState in runners/simulator/aadconnect/server.ts and the
 # operations have the same semantics as `server` there and as `apply` in runner.ts:
@@ -33,8 +33,8 @@ if ($PSVersionTable.PSVersion.Major -lt 6) {
 # ---------------------------------------------------------------------------------------------
 
 function Get-SimStatePath {
-    $path = $env:ADSYNC_SIM_STATE
-    if (-not $path) { throw 'ADSync simulation: the environment variable ADSYNC_SIM_STATE (path of the state file) is not set.' }
+    $path = $env:RUNBOOK_SIM_STATE
+    if (-not $path) { throw 'ADSync simulation: the environment variable RUNBOOK_SIM_STATE (path of the state file) is not set.' }
     if (-not (Test-Path -LiteralPath $path -PathType Leaf)) { throw "ADSync simulation: state file '$path' does not exist." }
     return $path
 }
@@ -149,10 +149,10 @@ function Get-SimOpName([string]$Kind) {
     return $Kind
 }
 
-# With ADSYNC_SIM_STRICT=1, configuration queries fail while the service is stopped, as on a real
+# With RUNBOOK_SIM_STRICT=1, configuration queries fail while the service is stopped, as on a real
 # server. By default they answer (so the outputs equal the TypeScript simulator's).
 function Assert-SimQueryable($State, [string]$Command) {
-    if ($env:ADSYNC_SIM_STRICT -eq '1' -and $State.service.status -ne 'Running') {
+    if ($env:RUNBOOK_SIM_STRICT -eq '1' -and $State.service.status -ne 'Running') {
         throw (New-SimFault "${Command}: unable to connect to the Synchronization Service: the ADSync service is not running" 'service-stopped')
     }
 }
@@ -868,7 +868,7 @@ function New-ADSyncSimState {
 
 # The simulated host's computer name is the scenario's server name ($env:COMPUTERNAME is what the
 # scripts report as `server`).
-if ($env:ADSYNC_SIM_STATE -and (Test-Path -LiteralPath $env:ADSYNC_SIM_STATE -PathType Leaf)) {
+if ($env:RUNBOOK_SIM_STATE -and (Test-Path -LiteralPath $env:RUNBOOK_SIM_STATE -PathType Leaf)) {
     try { $env:COMPUTERNAME = [string](Read-SimState).server.name } catch { }
 }
 
