@@ -402,7 +402,7 @@ const machine = setup({
     localDbFull: final(
       'Not this runbook: LocalDB is full',
       'handed-over',
-      'Event 6323: the LocalDB database reached its 10 GB limit. Do not abandon the key; follow the LocalDB recovery procedure.',
+      'Event 6323: the LocalDB database reached its 10 GB limit. Do not abandon the key. Run the LocalDB recovery runbook next, on the same server: runbook run aadconnect-localdb-full',
     ),
     unknownSymptom: final(
       'Unknown symptom',

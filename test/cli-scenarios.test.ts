@@ -38,6 +38,8 @@ describe('every simulator scenario, end to end through an answers file', () => {
       if (scenario.expect.final === 'nothingToDo' || scenario.expect.final === 'localDbFull') {
         expect(ops.filter((op) => op === 'stop' || op === 'abandon' || op.startsWith('password:'))).toEqual([]);
       }
+      // the hand-over names the runbook to run next
+      if (scenario.expect.final === 'localDbFull') expect(result.stderr).toContain('runbook run aadconnect-localdb-full');
 
       const journal = readJsonLines(join(runDir!, 'journal.jsonl'));
       expect(journal.at(-1)).toMatchObject({ type: 'run-finished', state: scenario.expect.final });
