@@ -261,6 +261,13 @@ const machine = setup({
         destructive: true,
         idempotent: false,
         maxAttempts: 2,
+        probe: {
+          instructions: [
+            'With the service still stopped, list the key sets registered for the sync engine: none means the key was abandoned',
+            '(a new one is created at the next start); the old key set still there means miiskmu.exe did not abandon it.',
+          ],
+          commands: ["Get-Service ADSync", "Get-ChildItem 'HKLM:\\SOFTWARE\\Microsoft\\Ad Sync\\Shared'"],
+        },
       },
       { onDone: { target: 'startNewKey' } },
     ),

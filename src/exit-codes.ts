@@ -16,6 +16,8 @@ export const ExitCode = {
   locked: 6,
   /** `runbook check` found problems in a runbook package. */
   checkFailed: 7,
+  /** A step is in doubt, the answers file says "probe", and the probe cannot tell: a person decides. */
+  inDoubt: 8,
   /** Interrupted (Ctrl-C): the run is checkpointed and can be resumed. */
   interrupted: 130,
 } as const;

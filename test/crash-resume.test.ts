@@ -64,11 +64,11 @@ describe('crash anywhere, resume, every effect exactly once', () => {
       const ended = new Set(atKill.filter((r) => r.type === 'step-finished' || r.type === 'step-failed').map((r) => r.attemptId));
       const open = atKill.filter((r) => r.type === 'step-started' && !ended.has(r.attemptId)).map((r) => r.stepId as string);
 
-      // the operator checks the server before answering the in-doubt question, as the prompt tells
+      // the answers file lets the step's probe decide; the probe reads the server, as an operator would
       const abandoned = readJsonFile(join(runDir, 'simulated-server.json')).effects.some((e: { op: string }) => e.op === 'abandon');
       const resumeAnswers = writeJson(root, `resume-${point.replace(/\W+/g, '-')}.json`, {
         ...readJsonFile(answers.path),
-        answers: { ...readJsonFile(answers.path).answers, inDoubt: { abandonKey: abandoned ? 'mark-done' : 'rerun' } },
+        answers: { ...readJsonFile(answers.path).answers, inDoubt: { abandonKey: 'probe' } },
       });
       const resumed = await cli(['resume', '--answers', resumeAnswers], { stateDir, env: answers.env });
       expect(resumed.exitCode, resumed.stderr).toBe(0);
@@ -83,13 +83,17 @@ describe('crash anywhere, resume, every effect exactly once', () => {
       const [kind, step] = point.split(':') as [string, string];
       if (kind === 'step-started' || kind === 'applied') expect(open).toEqual([step]);
       if (kind === 'step-finished') expect(open).toEqual([]);
+      const probes = journal.filter((r) => r.type === 'probe');
       if (open[0] === 'abandonKey') {
-        expect(inDoubt).toEqual([expect.objectContaining({ stepId: 'abandonKey', by: 'test-operator', answer: abandoned ? 'mark-done' : 'rerun' })]);
+        // on both sides of the effect the probe's verdict is right, and it is what was answered
+        expect(probes).toEqual([expect.objectContaining({ stepId: 'abandonKey', verdict: abandoned ? 'done' : 'not-done' })]);
+        expect(inDoubt).toEqual([expect.objectContaining({ stepId: 'abandonKey', by: 'test-operator', answer: abandoned ? 'mark-done' : 'rerun', reason: `probe: ${abandoned ? 'done' : 'not-done'}` })]);
       } else if (open.length) {
         expect(inDoubt).toEqual([expect.objectContaining({ stepId: open[0], by: 'engine', answer: 'rerun' })]);
       } else {
         expect(inDoubt).toEqual([]);
       }
+      if (open[0] !== 'abandonKey') expect(probes).toEqual([]);
       if (kind === 'step-finished') {
         // the finished attempt was replayed from the journal, not started again
         const attempts = journal.filter((r) => r.type === 'step-started' && r.stepId === step).map((r) => r.attemptId);

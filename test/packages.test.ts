@@ -71,6 +71,8 @@ describe('runbook packages', () => {
     const machine = join(dir, 'dist', 'machines', `${RUNBOOK}.js`);
     edit(machine, "title: 'Enter the AD DS connector password for {connector}'", "title: 'Enter the AD DS connector password for {conector}'");
     edit(machine, /target: 'confirmAbandon', actions: \['recordFacts'\] \}, skipTo: 'confirmAbandon'/, "target: 'stopService', actions: ['recordFacts'] }, skipTo: 'stopService'");
+    edit(machine, /probe: \{\s*instructions: \[/, 'probeRemoved: { instructions: [');
+    rmSync(join(dir, 'runners', 'powershell', RUNBOOK, 'abandonKey.probe.ps1'));
     writeFileSync(join(dir, 'runners', 'simulator', RUNBOOK, 'scenarios', 'healthy.json'), JSON.stringify({ name: 'healthy', description: 'x', key: 'maybe' }));
     const result = await cliIn(dir, ['check', RUNBOOK]);
     expect(result.exitCode).toBe(7);
@@ -81,6 +83,25 @@ describe('runbook packages', () => {
     expect(result.stdout).toMatch(/machines\/aadconnect-encryption-key\.ts:\d+: .*destructive step 'abandonKey' .* can be reached without a typed confirmation naming the target/);
     expect(result.stdout).toMatch(/scenarios\/healthy\.json: .*key: expected one of "readable", "unreadable", found "maybe"/);
     expect(result.stdout).toMatch(/scenarios\/healthy\.json: .*server: missing/);
+    expect(result.stdout).toMatch(/machines\/aadconnect-encryption-key\.ts:\d+: .*step 'abandonKey' \("Abandon the encryption key"\) is not safe to repeat and declares no probe/);
+  });
+
+  it('a probe declared without its PowerShell implementation is reported', async () => {
+    const dir = projectCopy('no-probe-script');
+    rmSync(join(dir, 'runners', 'powershell', RUNBOOK, 'abandonKey.probe.ps1'));
+    const result = await cliIn(dir, ['check', RUNBOOK]);
+    expect(result.exitCode).toBe(7);
+    expect(result.stdout.trim()).toBe(`runners/powershell/${RUNBOOK}/: ${RUNBOOK}: step 'abandonKey' ("Abandon the encryption key") declares a probe, and the powershell runner has no implementation of it`);
+  });
+
+  it('an answers file that lets the probe decide stops with its own exit code when the probe cannot tell', async () => {
+    const operator = new AnswersOperator({ answers: { inDoubt: 'probe' }, secrets: {} }, 'answers.json', 'test');
+    const choices = [{ value: 'mark-done', label: '' }, { value: 'rerun', label: '' }, { value: 'abort', label: '' }];
+    expect(await operator.choose({ id: 'inDoubt', key: 'x', message: 'In doubt', default: 'rerun' }, choices)).toBe('rerun');
+    const error = await operator.choose({ id: 'inDoubt', key: 'x', message: 'In doubt: "Abandon the encryption key"' }, choices).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).exitCode).toBe(8);
+    expect((error as UserError).message).toMatch(/the probe cannot tell whether it took effect/);
   });
 
   it('a runbook missing a script is refused before anything runs: one line naming runbook, step and runner, exit 2', async () => {

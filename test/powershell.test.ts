@@ -101,12 +101,15 @@ describe.skipIf(skipWithoutPart('pwsh', PWSH))('PowerShell runner on real pwsh',
     const op = step === 'abandonKey' ? 'abandon' : 'restart';
     for (let i = 0; i < 1200 && !readFileSync(join(runDir, 'simulated-server.json'), 'utf8').includes(`"op": "${op}"`); i++) await sleep(100);
     expect(endState(runDir).ops).toContain(`${step}:${op}`);
-    const resumeAnswers = writeJson(root, `crash-${step}.json`, { ...readJsonFile(answers.path), answers: { ...readJsonFile(answers.path).answers, inDoubt: { abandonKey: 'mark-done' } } });
+    const resumeAnswers = writeJson(root, `crash-${step}.json`, { ...readJsonFile(answers.path), answers: { ...readJsonFile(answers.path).answers, inDoubt: { abandonKey: 'probe' } } });
     const resumed = await cli(['resume', '--answers', resumeAnswers], { stateDir, env: { ...answers.env, ...env } });
     expect(resumed.exitCode, resumed.stderr.slice(-2000)).toBe(0);
     expect(endState(runDir).ops).toEqual(baseline());
     const decision = readJsonLines(join(runDir, 'journal.jsonl')).find((r) => r.type === 'decision' && r.question === 'inDoubt');
     expect(decision).toMatchObject({ stepId: step, answer: operatorAnswer ?? 'rerun', by: operatorAnswer ? 'test-operator' : 'engine' });
+    // the key was abandoned before the resume: abandonKey.probe.ps1 reads that on the host and the answers file follows it
+    const probes = readJsonLines(join(runDir, 'journal.jsonl')).filter((r) => r.type === 'probe');
+    expect(probes).toEqual(step === 'abandonKey' ? [expect.objectContaining({ stepId: step, verdict: 'done' })] : []);
   });
 
   it('no secret in the argv or environment of any process, in any file the run wrote, or in the journal', async () => {

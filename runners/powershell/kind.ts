@@ -96,6 +96,9 @@ const powershell: RunnerKind = {
     // guided on a real server; the simulated host, when the package has one, needs a stand-in
     return !existsSync(simHostDir(runbook.id)) || existsSync(join(simHostDir(runbook.id), 'manual', `${stepId}.ps1`));
   },
+  async implementsProbe(runbook, stepId) {
+    return existsSync(join(packageDir(runbook.id), `${stepId}.probe.ps1`));
+  },
   async check(runbook) {
     const dir = packageDir(runbook.id);
     const files = psFiles(dir);

@@ -52,6 +52,7 @@ export function powershellRunner(options: PowerShellRunnerOptions): Runner {
   const { scriptsDir } = options;
   const scriptFor = (stepId: string) => join(scriptsDir, `${stepId}.ps1`);
   const afterFor = (stepId: string) => join(scriptsDir, `${stepId}.after.ps1`);
+  const probeFor = (stepId: string) => join(scriptsDir, `${stepId}.probe.ps1`);
   const standInFor = (stepId: string) => join(scriptsDir, 'sim-host', 'manual', `${stepId}.ps1`);
   const shared = () =>
     (existsSync(scriptsDir) ? readdirSync(scriptsDir) : [])
@@ -65,6 +66,12 @@ export function powershellRunner(options: PowerShellRunnerOptions): Runner {
       if (ctx.meta.manual) return guided(input, ctx);
       const secrets = await secretsFor(input, ctx);
       return runScript(scriptFor(input.stepId), input, ctx, secrets.stdin, secrets.args);
+    },
+    canProbe: (stepId) => existsSync(probeFor(stepId)),
+    async probe(input, ctx, startedAt) {
+      const result = await runScript(probeFor(input.stepId), input, ctx, '', ['-StepStartedAt', startedAt]);
+      const verdict = (result.output as { verdict?: string } | undefined)?.verdict;
+      return { verdict: verdict === 'done' || verdict === 'not-done' ? verdict : 'unknown', evidence: result.evidence };
     },
     close: () => options.transport.close(),
   };

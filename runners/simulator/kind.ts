@@ -38,6 +38,10 @@ const simulator: RunnerKind = {
     const world = await loadWorld(runbook.id);
     return world?.createRunner(join('/nonexistent', SIM_STATE_FILE)).canRun(stepId, meta) ?? false;
   },
+  async implementsProbe(runbook, stepId) {
+    const world = await loadWorld(runbook.id);
+    return world?.createRunner(join('/nonexistent', SIM_STATE_FILE)).canProbe?.(stepId) ?? false;
+  },
   async check(runbook) {
     const world = await loadWorld(runbook.id);
     const problems = [];

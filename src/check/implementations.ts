@@ -29,6 +29,10 @@ export async function checkImplementations(
       if (!kind) problems.push({ file, line: lineOf(source, meta.title), message: `step '${key}' declares runner '${name}', and there is no runners/${name}/kind` });
       else if (!kind.hasPackage(runbook)) problems.push({ file, line: lineOf(source, meta.title), message: `step '${key}' declares runner '${name}', and ${where} does not exist` });
       else if (!(await kind.implements(runbook, key, meta))) problems.push({ file: where, message: `step '${key}' ("${meta.title}") has no implementation for the ${name} runner` });
+      else if (meta.probe && !(await kind.implementsProbe(runbook, key))) problems.push({ file: where, message: `step '${key}' ("${meta.title}") declares a probe, and the ${name} runner has no implementation of it` });
+    }
+    if (!meta.idempotent && !meta.probe) {
+      problems.push({ file, line: lineOf(source, meta.title), message: `step '${key}' ("${meta.title}") is not safe to repeat and declares no probe: after a crash nobody could tell whether it took effect` });
     }
   }
   const keys = new Set(states.map((s) => s.key));

@@ -18,6 +18,7 @@ Exit codes:
   5    run state unusable: corrupt checkpoint, changed runbook, no such run
   6    the run or its target is in use by another process, or has an unfinished run
   7    runbook check found problems
+  8    a step is in doubt, the answers file says "probe", and the probe cannot tell
   130  interrupted: the run is saved; continue with "runbook resume"
 
 Run state lives in --state-dir, else $RUNBOOK_STATE_DIR, else the user's state directory

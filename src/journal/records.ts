@@ -25,6 +25,7 @@ export type JournalRecord =
       details?: Record<string, Json>;
     }
   | { type: 'decision'; question: string; state: string; stepId?: string; attemptId?: string; answer: string; reason?: string; by: string }
+  | { type: 'probe'; stepId: string; attemptId: string; verdict: 'done' | 'not-done' | 'unknown'; evidence: string[] }
   | { type: 'secret-supplied'; secretId: string; label?: string; source: string; by: string }
   | { type: 'run-finished'; state: string; outcome: FinalOutcome | null }
   | { type: 'run-interrupted'; state: string; reason: string };

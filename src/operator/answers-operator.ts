@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { SecretRef } from '../runbook/define.js';
 import { UserError } from '../user-error.js';
+import { ExitCode } from '../exit-codes.js';
 import type { AnswersFile, AnswerValue, SecretSpec } from './answers-file.js';
 import type { Choice, Operator, Question, SecretAnswer } from './operator.js';
 
@@ -38,7 +39,16 @@ export class AnswersOperator implements Operator {
   }
 
   async choose(question: Question, choices: Choice[]): Promise<string> {
-    const given = this.answer(question);
+    let given = this.answer(question);
+    if (given === 'probe' && question.id === 'inDoubt') {
+      if (!question.default) {
+        throw new UserError(
+          `${question.message}: the probe cannot tell whether it took effect, so the answers file's "probe" cannot decide; check the server and answer inDoubt with mark-done, rerun or abort (the run is saved)`,
+          ExitCode.inDoubt,
+        );
+      }
+      given = question.default;
+    }
     const match = choices.find((c) => c.value.toLowerCase() === given.toLowerCase());
     if (!match) {
       throw new UserError(

@@ -20,7 +20,7 @@ export class InteractiveOperator implements Operator {
 
   async choose(question: Question, choices: Choice[]): Promise<string> {
     this.beforePrompt();
-    return select({ message: question.message, choices: choices.map((c) => ({ value: c.value, name: c.label })) }, this.context);
+    return select({ message: question.message, choices: choices.map((c) => ({ value: c.value, name: c.label })), ...(question.default ? { default: question.default } : {}) }, this.context);
   }
 
   async secret(ref: SecretRef, part: 'password' | 'username'): Promise<SecretAnswer> {

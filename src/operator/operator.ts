@@ -6,6 +6,8 @@ export interface Question {
   /** Narrows the answer: the step id for per-step answers. */
   key?: string;
   message: string;
+  /** The proposed answer (a probe's verdict); an answers file answers "probe" to take it. */
+  default?: string;
 }
 
 export interface Choice {

@@ -3,7 +3,7 @@ import type { AnyStateMachine } from 'xstate';
 import type { Json, StepMeta } from '../runbook/define.js';
 import { fillTemplate } from '../runbook/define.js';
 import { stepMeta } from '../runbook/describe.js';
-import { StepFailure, type Runner, type StepInput, type StepResult } from '../runner/contract.js';
+import { StepFailure, type ProbeResult, type Runner, type StepInput, type StepResult } from '../runner/contract.js';
 import { readAttemptRecords } from '../journal/read-journal.js';
 import type { TimedRecord } from '../journal/records.js';
 import type { RunSession } from './session.js';
@@ -127,16 +127,25 @@ async function resolveInDoubt(
     });
     return 'rerun';
   }
+  const probe = await probeInDoubt(session, meta, title, input, when);
   session.reporter.pause();
   session.reporter.warn(
     `"${title}" was started at ${when} (attempt ${input.attemptId}) and did not report an end before the run stopped. ` +
-      'It is NOT safe to run twice. Check the server before answering: is it still running there, and did it take effect?',
+      'It is NOT safe to run twice.' +
+      (probe ? '' : ' Check the server before answering: is it still running there, and did it take effect?'),
   );
+  if (probe) {
+    const said = { done: 'it took effect', 'not-done': 'it did not take effect', unknown: 'it cannot tell' }[probe.verdict];
+    session.reporter.notice(`   The probe read the server and says ${said}:`);
+    for (const line of probe.evidence) session.reporter.notice(`     - ${line}`);
+    if (probe.verdict === 'unknown') session.reporter.notice('   Check the server yourself before answering (the step may still be running there).');
+  }
+  const proposed = probe?.verdict === 'done' ? 'mark-done' : probe?.verdict === 'not-done' ? 'rerun' : undefined;
   const answer = await session.operator.choose(
-    { id: 'inDoubt', key: input.stepId, message: `In doubt: "${title}". What now?` },
+    { id: 'inDoubt', key: input.stepId, message: `In doubt: "${title}". What now?`, ...(proposed ? { default: proposed } : {}) },
     [
-      { value: 'mark-done', label: 'It took effect: mark it done and continue' },
-      { value: 'rerun', label: 'It did not take effect: run it again' },
+      { value: 'mark-done', label: `It took effect: mark it done and continue${proposed === 'mark-done' ? ' (the probe says so)' : ''}` },
+      { value: 'rerun', label: `It did not take effect: run it again${proposed === 'rerun' ? ' (the probe says so)' : ''}` },
       { value: 'abort', label: 'Abort the run' },
     ],
   );
@@ -147,6 +156,7 @@ async function resolveInDoubt(
     stepId: input.stepId,
     attemptId: input.attemptId,
     answer,
+    ...(probe ? { reason: `probe: ${probe.verdict}` } : {}),
     by: session.operator.who,
   });
   if (answer === 'mark-done') {
@@ -155,7 +165,7 @@ async function resolveInDoubt(
       stepId: input.stepId,
       attemptId: input.attemptId,
       output: null,
-      evidence: [`marked done by ${session.operator.who} after an interruption`],
+      evidence: [`marked done by ${session.operator.who} after an interruption`, ...(probe ? probe.evidence.map((e) => `probe: ${e}`) : [])],
       durationMs: 0,
       confirmedBy: session.operator.who,
     });
@@ -166,6 +176,34 @@ async function resolveInDoubt(
     throw toMachineError(new StepFailure('aborted by the operator while the step was in doubt', 'aborted'));
   }
   return 'rerun';
+}
+
+/** Runs the step's read-only probe, when the runbook declares one and the runner has it; journals the verdict. */
+async function probeInDoubt(session: RunSession, meta: StepMeta, title: string, input: StepInput, startedAt: string): Promise<ProbeResult | null> {
+  const runner = session.runner;
+  if (!meta.probe || !runner.probe || !runner.canProbe?.(input.stepId)) return null;
+  session.reporter.notice(`"${title}" is in doubt: reading the server to tell whether it took effect (changes nothing).`);
+  let result: ProbeResult;
+  try {
+    const abort = new AbortController();
+    result = await runner.probe(input, {
+      meta,
+      signal: abort.signal,
+      deadline: Date.now() + 120_000,
+      secrets: session.secrets,
+      operator: session.operator,
+      progress: (text) => session.reporter.progress(text),
+      note: (text) => session.reporter.notice(`   ${text}`),
+      log: (message, fields) => session.log.info({ stepId: input.stepId, probe: true, ...fields }, message),
+      checkpointReached: async () => {},
+      runDir: session.paths.dir,
+    }, startedAt);
+  } catch (error) {
+    result = { verdict: 'unknown', evidence: [`the probe failed: ${(error as Error)?.message ?? String(error)}`] };
+  }
+  const evidence = result.evidence.map(session.scrubber.scrub);
+  session.journal.append({ type: 'probe', stepId: input.stepId, attemptId: input.attemptId, verdict: result.verdict, evidence });
+  return { verdict: result.verdict, evidence };
 }
 
 /** Preflight refused the run already if a reachable step had no implementation; this is the last guard. */

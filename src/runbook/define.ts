@@ -33,6 +33,11 @@ export interface StepMeta {
   runners?: string[];
   /** Lines the operator reads before the step runs (placeholders from the step's params). */
   briefing?: string[];
+  /**
+   * How to tell, read-only, whether the step's effect happened, for a step a crash left in doubt.
+   * Required for a step that is not idempotent; each runner kind implements it beside the step.
+   */
+  probe?: { instructions: string[]; commands: string[] };
   skippable: boolean;
   secrets: SecretRef[];
   timeoutMs: number;

@@ -22,6 +22,12 @@ export interface StepResult {
   details?: Record<string, Json>;
 }
 
+/** A probe's answer: did the step in doubt take effect, with what it read to say so. */
+export interface ProbeResult {
+  verdict: 'done' | 'not-done' | 'unknown';
+  evidence: string[];
+}
+
 /** A step that did not achieve its effect. The machine routes it to the step's decision state. */
 export class StepFailure extends Error {
   constructor(
@@ -67,6 +73,10 @@ export interface Runner {
   name: string;
   /** Whether this runbook's package has an implementation of the step for this target. */
   canRun(stepId: string, meta: StepMeta): boolean;
+  /** Whether the package implements the step's probe for this target. */
+  canProbe?(stepId: string): boolean;
+  /** Reads, changing nothing, whether an attempt that started at `startedAt` took effect. */
+  probe?(input: StepInput, ctx: StepContext, startedAt: string): Promise<ProbeResult>;
   /** Sets up the target's state in the run directory, once, when a run starts (a simulated world). */
   prepare?(): void;
   run(input: StepInput, ctx: StepContext): Promise<StepResult>;
@@ -127,6 +137,8 @@ export interface RunnerKind {
   hasPackage(runbook: RunbookDefinition): boolean;
   /** Whether the runbook's package implements the step for this kind, on any of its targets. */
   implements(runbook: RunbookDefinition, stepId: string, meta: StepMeta): Promise<boolean>;
+  /** Whether the runbook's package implements the step's read-only probe for this kind. */
+  implementsProbe(runbook: RunbookDefinition, stepId: string): Promise<boolean>;
   /** Lint of the runbook's files for this kind (scripts parse, scenarios validate). */
   check?(runbook: RunbookDefinition): Promise<{ problems: CheckProblem[]; notes: string[] }>;
   /** The scenarios (and drills) the runbook's package has for this kind. */

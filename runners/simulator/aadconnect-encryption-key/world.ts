@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StepFailure, type Runner, type StepContext, type StepInput, type StepResult } from '../../../src/runner/contract.js';
+import { StepFailure, type ProbeResult, type Runner, type StepContext, type StepInput, type StepResult } from '../../../src/runner/contract.js';
 import { confirmManualStep } from '../../manual/manual-runner.js';
 import type { SimulatedWorld } from '../world-contract.js';
 import { buildAtLeast, initialState, loadState, saveState, server, SimFault, validateScenario, type Scenario, type ServerState } from './server.js';
@@ -228,10 +228,27 @@ function ineffectiveOutput(stepId: string): StepResult['output'] {
   return stepId === 'verify' ? { failingAdConnectors: [], entraFailing: false } : null;
 }
 
+/**
+ * Read-only probes for the steps that are not safe to repeat: what an operator would look at to
+ * tell whether an attempt the crash interrupted took effect.
+ */
+const probes: Record<string, (state: ServerState) => ProbeResult> = {
+  abandonKey(state) {
+    const service = `service ADSync is ${state.service.status}`;
+    if (state.key === 'abandoned') return { verdict: 'done', evidence: [service, 'no encryption key set is registered: the key was abandoned and no new one created yet'] };
+    if (state.key === 'unreadable') return { verdict: 'not-done', evidence: [service, `the old key set (generation ${state.keyGeneration}) is still registered and unreadable: the key was not abandoned`] };
+    return { verdict: 'unknown', evidence: [service, `a readable key set (generation ${state.keyGeneration}) is registered: a new key was created since, or the key was never the problem`] };
+  },
+};
+
 function simulatorRunner(statePath: string): Runner {
   return {
     name: 'simulator',
     canRun: (stepId) => stepId in handlers,
+    canProbe: (stepId) => stepId in probes,
+    async probe(input) {
+      return probes[input.stepId]!(loadState(statePath));
+    },
     async run(input, ctx) {
       const handler = handlers[input.stepId]!;
       const state = loadState(statePath);

@@ -7,7 +7,7 @@
     PowerShellVersion = '5.1'
     FunctionsToExport = @(
         'Get-Service', 'Start-Service', 'Stop-Service', 'Restart-Service',
-        'Get-WinEvent', 'Get-CimInstance', 'Get-ItemProperty',
+        'Get-WinEvent', 'Get-CimInstance', 'Get-ItemProperty', 'Get-ChildItem',
         'Get-ADSyncConnector', 'Get-ADSyncConnectorRunStatus', 'Get-ADSyncScheduler', 'Set-ADSyncScheduler',
         'Start-ADSyncSyncCycle', 'Get-ADSyncRunProfileResult', 'Invoke-ADSyncRunProfile',
         'Get-ADSyncEntraConnectorCredential', 'Add-ADSyncAADServiceAccount',

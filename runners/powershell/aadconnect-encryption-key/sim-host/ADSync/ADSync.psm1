@@ -587,6 +587,43 @@ function Get-ItemProperty {
     }
 }
 
+# The sync engine's key sets, one registry subkey each (what the abandonKey probe lists): the
+# current generation while a key exists, none once it is abandoned and not yet recreated.
+function Get-ChildItem {
+    [CmdletBinding(DefaultParameterSetName = 'Items')]
+    param(
+        [Parameter(ParameterSetName = 'Items', Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)][string[]]$Path,
+        [Parameter(ParameterSetName = 'LiteralItems', ValueFromPipelineByPropertyName = $true)][Alias('PSPath', 'LP')][string[]]$LiteralPath,
+        [Parameter(Position = 1)][string]$Filter,
+        [string[]]$Include,
+        [string[]]$Exclude,
+        [switch]$Recurse,
+        [uint32]$Depth,
+        [switch]$Force,
+        [switch]$Name,
+        [switch]$File,
+        [switch]$Directory
+    )
+    process {
+        $paths = $Path
+        if ($PSCmdlet.ParameterSetName -eq 'LiteralItems') { $paths = $LiteralPath }
+        foreach ($p in @($paths)) {
+            $normal = ([string]$p).Replace('/', '\').TrimEnd('\') -replace '^(?i)HKLM\\', 'HKLM:\'
+            if ($normal -ieq ('HKLM:\' + $script:AdSyncKey + '\Shared')) {
+                $state = Read-SimState
+                if ([string]$state.key -ne 'abandoned') {
+                    [pscustomobject]@{ PSChildName = [string]$state.keyGeneration; Name = "HKEY_LOCAL_MACHINE\$($script:AdSyncKey)\Shared\$($state.keyGeneration)" }
+                }
+                continue
+            }
+            $splat = @{}
+            foreach ($k in $PSBoundParameters.Keys) { $splat[$k] = $PSBoundParameters[$k] }
+            if ($PSCmdlet.ParameterSetName -eq 'LiteralItems') { $splat['LiteralPath'] = @($p) } elseif ($null -ne $p) { $splat['Path'] = @($p) }
+            Microsoft.PowerShell.Management\Get-ChildItem @splat
+        }
+    }
+}
+
 # ---------------------------------------------------------------------------------------------
 # ADSync cmdlets
 # ---------------------------------------------------------------------------------------------
@@ -874,7 +911,7 @@ if ($env:RUNBOOK_SIM_STATE -and (Test-Path -LiteralPath $env:RUNBOOK_SIM_STATE -
 
 Export-ModuleMember -Function @(
     'Get-Service', 'Start-Service', 'Stop-Service', 'Restart-Service',
-    'Get-WinEvent', 'Get-CimInstance', 'Get-ItemProperty',
+    'Get-WinEvent', 'Get-CimInstance', 'Get-ItemProperty', 'Get-ChildItem',
     'Get-ADSyncConnector', 'Get-ADSyncConnectorRunStatus', 'Get-ADSyncScheduler', 'Set-ADSyncScheduler',
     'Start-ADSyncSyncCycle', 'Get-ADSyncRunProfileResult', 'Invoke-ADSyncRunProfile',
     'Get-ADSyncEntraConnectorCredential', 'Add-ADSyncAADServiceAccount',
