@@ -148,6 +148,7 @@ async function resolveInDoubt(
     attemptId: input.attemptId,
     answer,
     by: session.operator.who,
+    via: session.operator.via,
   });
   if (answer === 'mark-done') {
     session.journal.append({

@@ -7,6 +7,9 @@ import { loadRunbook } from '../runbook/load-runbook.js';
 import { readCheckpoint } from '../checkpoint/read-checkpoint.js';
 import type { CheckpointEnvelope } from '../checkpoint/envelope.js';
 import { Journal } from '../journal/append-journal.js';
+import { EMPTY_CHAIN, type ChainHead } from '../journal/hash-chain.js';
+import { verifiedJournal } from '../journal/verify-journal.js';
+import { cutCrashTail, recordRepair } from '../journal/repair-journal.js';
 import { acquireLock } from '../lock/lock-file.js';
 import { openDiagnosticLog } from '../log/diagnostic-log.js';
 import type { Operator } from '../operator/operator.js';
@@ -35,7 +38,7 @@ export interface OpenedRun {
   release(): void;
 }
 
-function holder(): string {
+export function holder(): string {
   return `another runbook process (${whoAmI()}: runbook ${process.argv.slice(2, 4).join(' ')})`;
 }
 
@@ -64,8 +67,8 @@ export function startRun(stateDir: string, runbook: RunbookDefinition, target: s
     mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
     fsyncDirectory(runsDir(stateDir));
     const releaseRun = acquireLock(paths.lock, holder(), `run ${runId}`);
-    const session = openSession(runbook, runId, target, new Date().toISOString(), paths, plugs, true);
-    session.journal.append({ type: 'run-started', runId, runbookId: runbook.id, target, machineHash: session.machineHash, by: session.operator.who });
+    const session = openSession(runbook, runId, target, new Date().toISOString(), paths, plugs, true, EMPTY_CHAIN);
+    session.journal.append({ type: 'run-started', runId, runbookId: runbook.id, target, machineHash: session.machineHash, by: session.operator.who, via: session.operator.via });
     session.log.info({ runId, runbook: runbook.id, target }, 'run started');
     return opened(session, undefined, () => {
       releaseRun();
@@ -91,6 +94,7 @@ export async function resumeRun(
   let releaseTarget = () => {};
   try {
     const envelope = readCheckpoint(paths.checkpoint);
+    const chain = verifiedJournal(paths.journal, id);
     if (envelope.status !== 'active') {
       throw new UserError(`run ${id} already ended (${envelope.state}); nothing to resume`, ExitCode.state);
     }
@@ -111,9 +115,11 @@ export async function resumeRun(
       );
     }
     releaseTarget = acquireLock(targetLockPath(stateDir, envelope.target), holder(), `target ${envelope.target}`);
-    const session = openSession(runbook, id, envelope.target, envelope.createdAt, paths, plugs, false);
+    cutCrashTail(paths.journal, chain);
+    const session = openSession(runbook, id, envelope.target, envelope.createdAt, paths, plugs, false, chain);
     session.journalCheck.active = true;
-    session.journal.append({ type: 'run-resumed', by: session.operator.who, state: envelope.state });
+    recordRepair(session.journal, chain);
+    session.journal.append({ type: 'run-resumed', by: session.operator.who, state: envelope.state, via: session.operator.via });
     session.log.info({ runId: id, state: envelope.state }, 'run resumed');
     session.reporter.notice(`Resuming run ${id} of ${runbook.id} at "${envelope.state}" (last checkpoint ${envelope.updatedAt}).`);
     return opened(session, envelope.snapshot, () => {
@@ -127,7 +133,7 @@ export async function resumeRun(
   }
 }
 
-function openSession(
+export function openSession(
   runbook: RunbookDefinition,
   runId: string,
   target: string,
@@ -135,10 +141,11 @@ function openSession(
   paths: ReturnType<typeof runPaths>,
   plugs: RunPlugs,
   fresh: boolean,
+  chain: ChainHead,
 ): RunSession {
   const scrubber = new Scrubber();
   const operator = plugs.operator(scrubber);
-  const journal = new Journal(paths.journal, scrubber.scrub);
+  const journal = new Journal(paths.journal, scrubber.scrub, chain);
   return {
     runbook,
     runId,
@@ -160,7 +167,7 @@ function openSession(
   };
 }
 
-function opened(session: RunSession, persisted: unknown, release: () => void): OpenedRun {
+export function opened(session: RunSession, persisted: unknown, release: () => void): OpenedRun {
   return {
     session,
     end: driveRun(session, persisted),
