@@ -25,8 +25,19 @@ export const EMPTY_CHAIN: ChainHead = { count: 0, head: GENESIS };
 
 /**
  * One journal line. The chain fields come first and are added after scrubbing, so the scrubber
- * (which only knows secret values) can never alter a link.
+ * (which only knows secret values) can never alter a link. The line ends with `sum`, the SHA-256
+ * of the line before it was added: the chain protects a record through the one after it, so
+ * without `sum` a damaged *last* record (the step in flight at a crash) would go unnoticed.
  */
 export function chainedLine(chain: ChainHead, scrubbedJson: string): string {
-  return `{"n":${chain.count + 1},"prev":"${chain.head}",${scrubbedJson.slice(1)}`;
+  const core = `{"n":${chain.count + 1},"prev":"${chain.head}",${scrubbedJson.slice(1)}`;
+  return `${core.slice(0, -1)},"sum":"${lineHash(core)}"}`;
+}
+
+const SUM = /,"sum":"([0-9a-f]{64})"\}$/;
+
+/** Whether a line's own `sum` matches its content. */
+export function sumHolds(line: string): boolean {
+  const match = SUM.exec(line);
+  return match !== null && lineHash(`${line.slice(0, match.index)}}`) === match[1];
 }

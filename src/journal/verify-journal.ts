@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ExitCode } from '../exit-codes.js';
 import { UserError } from '../user-error.js';
-import { GENESIS, lineHash, type ChainHead } from './hash-chain.js';
+import { GENESIS, lineHash, sumHolds, type ChainHead } from './hash-chain.js';
 import type { TimedRecord } from './records.js';
 
 export type ProblemKind = 'changed' | 'removed' | 'reordered' | 'inserted' | 'rewritten';
@@ -34,6 +34,7 @@ interface Line {
   raw: Buffer;
   hash: string;
   record: TimedRecord | null;
+  sealed: boolean;
 }
 
 /**
@@ -54,7 +55,7 @@ export function checkJournal(path: string): JournalCheck {
     const raw = data.subarray(start);
     const line = toLine(raw);
     const previous = lines.at(-1)?.hash ?? GENESIS;
-    const complete = line.record !== null && line.record.prev === previous && line.record.n === lines.length + 1;
+    const complete = line.sealed && line.record?.prev === previous && line.record?.n === lines.length + 1;
     torn = { offset: start, bytes: raw.length, sha256: line.hash, complete };
     if (complete) lines.push(line);
   }
@@ -78,7 +79,7 @@ function toLine(raw: Buffer): Line {
   } catch {
     // unreadable: a change (or, as the unterminated last line, a crash tail)
   }
-  return { raw, hash: lineHash(raw), record };
+  return { raw, hash: lineHash(raw), record, sealed: record !== null && sumHolds(raw.toString('utf8')) };
 }
 
 function firstProblem(lines: Line[]): ChainProblem | null {
@@ -88,13 +89,18 @@ function firstProblem(lines: Line[]): ChainProblem | null {
     const record = lines[i]!.record;
     const linked = record?.prev === hashAt(i - 1);
     const numbered = record?.n === number;
-    if (linked && numbered) continue;
+    if (linked && numbered && lines[i]!.sealed) continue;
+    // it links to a record that comes after it: records were moved
+    if (record && lines.slice(i + 1).some((l) => l.hash === record.prev)) {
+      return { record: number, kind: 'reordered', message: `record ${number} is out of order (record ${record.n} stands in its place)` };
+    }
     const next = lines[i + 1]?.record;
     // the record after this one links straight past it: this one was put in
     if (next && next.prev === hashAt(i - 1) && next.prev !== undefined) {
       return { record: number, kind: 'inserted', message: `record ${number} was inserted (record ${number + 1} links to the record before it)` };
     }
     if (!record) return { record: number, kind: 'changed', message: `record ${number} was changed (it is not a readable record)` };
+    if (!lines[i]!.sealed) return { record: number, kind: 'changed', message: `record ${number} was changed (its content does not match its sum)` };
     if (i >= 1 && record.prev === hashAt(i - 2)) {
       return { record: number - 1, kind: 'inserted', message: `record ${number - 1} was inserted (record ${number} links to the record before it)` };
     }

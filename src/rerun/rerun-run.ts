@@ -72,8 +72,11 @@ export async function rerunRun(
         const titles = destructive.map((key) => `"${readableTitle(stateMeta(runbook.machine, key)!, lastContext)}"`).join(', ');
         const expected = prompt ? fillTemplate(prompt.expected, lastContext) : name;
         const id = prompt?.id ?? 'confirmDestructive';
-        session.reporter.warn(`The rerun runs ${titles} again: destructive, it cannot be undone.`);
+        const warning = `The rerun runs ${titles} again: destructive, it cannot be undone.`;
+        // unattended, nothing is printed before the answers file is found to answer it (one-line refusals)
+        if (operator.interactive) session.reporter.warn(warning);
         again = { id, typed: await typedName(operator, { id, message: `Type the server name (${expected}) to run ${titles} again, or leave empty to cancel` }, [expected]) };
+        if (!operator.interactive) session.reporter.warn(`${warning} Confirmed by ${operator.who} (${operator.via}).`);
       }
 
       recordRepair(session.journal, chain);
