@@ -15,7 +15,8 @@ Exit codes:
   2    bad input: unknown runbook or target, malformed answers file, no terminal and no --answers
   3    the runbook handed over: the symptom belongs to another procedure
   4    the operator aborted the run
-  5    run state unusable: corrupt checkpoint, changed runbook, no such run
+  5    run state unusable: corrupt checkpoint, changed runbook, no such run,
+       a journal whose hash chain does not hold ("runbook verify" names the record)
   6    the run or its target is in use by another process, or has an unfinished run
   7    runbook check found problems
   8    a step is in doubt, the answers file says "probe", and the probe cannot tell
@@ -100,6 +101,32 @@ export async function runCli(argv: string[], version: string): Promise<number> {
     .option('-a, --answers <file>', 'answers file for an unattended resume')
     .action(async (runId: string | undefined, opts: { answers?: string }, cmd: Command) => {
       code = await (await import('./commands/run.js')).resume(runId, { ...globals(cmd), ...opts });
+    });
+
+  program
+    .command('rerun <run-id>')
+    .description('continue a run (also one that ended) from a chosen step; asks who, why, and the server name')
+    .requiredOption('--from <step>', 'the step to run again from (its id, as in "runbook show")')
+    .option('-a, --answers <file>', 'answers file for an unattended rerun (confirmRerun, rerunReason, ...)')
+    .action(async (runId: string, opts: { from: string; answers?: string }, cmd: Command) => {
+      code = await (await import('./commands/rerun.js')).rerun(runId, { ...globals(cmd), ...opts });
+    });
+
+  program
+    .command('verify <run-id>')
+    .description("check a run's hash-chained journal (and its checkpoint); prints the head hash")
+    .option('--head <hash>', 'also check the journal ends at this head (recorded elsewhere, e.g. in the change ticket)')
+    .action(async (runId: string, opts: { head?: string }, cmd: Command) => {
+      code = await (await import('./commands/verify.js')).verify(runId, { ...globals(cmd), ...opts });
+    });
+
+  program
+    .command('report <run-id>')
+    .description('a change report of a run, for the change ticket: steps, decisions, interruptions, head hash')
+    .option('-f, --format <format>', 'md | html | json (default: md)')
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .action(async (runId: string, opts: { format?: string; output?: string }, cmd: Command) => {
+      code = await (await import('./commands/report.js')).report(runId, { ...globals(cmd), ...opts });
     });
 
   program

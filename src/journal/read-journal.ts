@@ -1,20 +1,34 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { TimedRecord } from './records.js';
+import { ExitCode } from '../exit-codes.js';
+import { UserError } from '../user-error.js';
 
-/** Every record; a torn last line (a crash mid-append) is ignored, as it was never acknowledged. */
+/**
+ * Every record, without checking the chain (verify-journal.ts does that once per open). A torn
+ * last line (a crash mid-append, no newline) is left out, as it was never acknowledged; an
+ * unreadable line anywhere else is refused, never read as if it were absent.
+ */
 export function readJournal(path: string): TimedRecord[] {
   if (!existsSync(path)) return [];
-  return parseLines(readFileSync(path, 'utf8').split('\n'));
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const tail = lines.pop() ?? '';
+  const records = parseLines(lines, path);
+  try {
+    if (tail.trim()) records.push(JSON.parse(tail) as TimedRecord);
+  } catch {
+    // the torn tail of a crash
+  }
+  return records;
 }
 
-function parseLines(lines: string[]): TimedRecord[] {
+function parseLines(lines: string[], path: string): TimedRecord[] {
   const records: TimedRecord[] = [];
   for (const line of lines) {
     if (!line.trim()) continue;
     try {
       records.push(JSON.parse(line) as TimedRecord);
     } catch {
-      // torn or foreign line: not part of the acknowledged history
+      throw new UserError(`journal ${path} has an unreadable record; nothing was done (see: runbook verify)`, ExitCode.state);
     }
   }
   return records;
@@ -42,14 +56,14 @@ export function readAttemptRecords(path: string, attemptIds: string[]): TimedRec
       const text = buffer.toString('utf8') + carry;
       const lines = text.split('\n');
       carry = position > 0 ? (lines.shift() ?? '') : '';
-      for (const record of parseLines(lines).reverse()) {
+      for (const record of parseLines(lines, path).reverse()) {
         if (!('attemptId' in record) || !record.attemptId || !attemptIdsMatch(record.attemptId, attemptIds)) continue;
         found.push(record);
         if (record.type === 'step-started') wanted.delete(record.attemptId);
       }
     }
     if (carry) {
-      for (const record of parseLines([carry])) {
+      for (const record of parseLines([carry], path)) {
         if ('attemptId' in record && record.attemptId && attemptIdsMatch(record.attemptId, attemptIds)) found.push(record);
       }
     }

@@ -1,9 +1,14 @@
 import type { FinalOutcome, Json } from '../runbook/define.js';
 
-/** One line of the run's journal. Secret values never appear; only secret ids and where they came from. */
+/**
+ * One line of the run's journal. Secret values never appear; only secret ids and where they came from.
+ * `via` says where a person acted: the host and terminal, or the answers file (never a secret).
+ */
 export type JournalRecord =
-  | { type: 'run-started'; runId: string; runbookId: string; target: string; machineHash: string; by: string }
-  | { type: 'run-resumed'; by: string; state: string }
+  | { type: 'run-started'; runId: string; runbookId: string; target: string; machineHash: string; by: string; via?: string }
+  | { type: 'run-resumed'; by: string; state: string; via?: string }
+  | { type: 'run-rerun'; by: string; via: string; reason: string; confirmed: string; from: string; fromTitle: string; state: string; status: string }
+  | { type: 'journal-repaired'; reason: string; droppedBytes: number; droppedSha256?: string }
   | { type: 'step-started'; stepId: string; attemptId: string; title: string; runner: string; params: Record<string, Json>; rerun?: boolean }
   | {
       type: 'step-finished';
@@ -24,10 +29,11 @@ export type JournalRecord =
       durationMs: number;
       details?: Record<string, Json>;
     }
-  | { type: 'decision'; question: string; state: string; stepId?: string; attemptId?: string; answer: string; reason?: string; by: string }
+  | { type: 'decision'; question: string; state: string; stepId?: string; attemptId?: string; answer: string; reason?: string; by: string; via?: string }
   | { type: 'probe'; stepId: string; attemptId: string; verdict: 'done' | 'not-done' | 'unknown'; evidence: string[] }
   | { type: 'secret-supplied'; secretId: string; label?: string; source: string; by: string }
   | { type: 'run-finished'; state: string; outcome: FinalOutcome | null }
   | { type: 'run-interrupted'; state: string; reason: string };
 
-export type TimedRecord = JournalRecord & { at: string };
+/** A record as it is on disk: its number, the hash of the line before it, and when it was written. */
+export type TimedRecord = JournalRecord & { at: string; n?: number; prev?: string };

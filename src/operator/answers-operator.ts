@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { SecretRef } from '../runbook/define.js';
 import { UserError } from '../user-error.js';
 import { ExitCode } from '../exit-codes.js';
+import { answersFileWhere } from './where.js';
 import type { AnswersFile, AnswerValue, SecretSpec } from './answers-file.js';
 import type { Choice, Operator, Question, SecretAnswer } from './operator.js';
 
@@ -12,6 +13,7 @@ import type { Choice, Operator, Question, SecretAnswer } from './operator.js';
 export class AnswersOperator implements Operator {
   readonly interactive = false;
   readonly who: string;
+  readonly via: string;
   private readonly used = new Map<string, number>();
   private readonly envValues = new Map<string, string>();
   private stdinLines: AsyncIterator<string> | null = null;
@@ -22,6 +24,7 @@ export class AnswersOperator implements Operator {
     defaultWho: string,
   ) {
     this.who = file.operator ?? defaultWho;
+    this.via = answersFileWhere(path);
     for (const [id, spec] of Object.entries(file.secrets)) {
       for (const name of spec.env === undefined ? [] : [spec.env].flat()) {
         const value = process.env[name];

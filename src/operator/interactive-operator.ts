@@ -1,10 +1,12 @@
 import { input, password, select } from '@inquirer/prompts';
 import type { SecretRef } from '../runbook/define.js';
+import { terminalWhere } from './where.js';
 import type { Choice, Operator, Question, SecretAnswer } from './operator.js';
 
 /** A person at a terminal. Prompts go to stderr so stdout stays clean; secrets are masked. */
 export class InteractiveOperator implements Operator {
   readonly interactive = true;
+  readonly via = terminalWhere();
   private readonly context = { output: process.stderr, clearPromptOnDone: false };
 
   constructor(

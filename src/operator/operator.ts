@@ -24,6 +24,8 @@ export interface SecretAnswer {
 /** Whoever answers the run's questions: a person at a terminal, or an answers file. */
 export interface Operator {
   readonly who: string;
+  /** Where the answers are given: host and terminal, or the answers file (recorded with each act). */
+  readonly via: string;
   readonly interactive: boolean;
   text(question: Question): Promise<string>;
   choose(question: Question, choices: Choice[]): Promise<string>;

@@ -97,15 +97,15 @@ async function askOperator(session: RunSession, snapshot: AnyMachineSnapshot, me
     for (;;) {
       const typed = (await operator.text({ id: prompt.id, message: fillTemplate(prompt.message, context) })).trim();
       if (typed === '') {
-        journal.append({ type: 'decision', question: prompt.id, state, answer: 'cancel', by: operator.who });
+        journal.append({ type: 'decision', question: prompt.id, state, answer: 'cancel', by: operator.who, via: operator.via });
         return { type: prompt.cancelEvent };
       }
       const event = { type: prompt.event, [prompt.field]: typed };
       if (snapshot.can(event)) {
-        journal.append({ type: 'decision', question: prompt.id, state, answer: `confirmed: ${typed}`, by: operator.who });
+        journal.append({ type: 'decision', question: prompt.id, state, answer: `confirmed: ${typed}`, by: operator.who, via: operator.via });
         return event;
       }
-      journal.append({ type: 'decision', question: prompt.id, state, answer: `rejected: ${typed}`, by: operator.who });
+      journal.append({ type: 'decision', question: prompt.id, state, answer: `rejected: ${typed}`, by: operator.who, via: operator.via });
       if (!operator.interactive) {
         throw new UserError(`the answer to '${prompt.id}' ("${typed}") does not match; nothing was changed (the run can be resumed)`);
       }
@@ -131,6 +131,6 @@ async function askOperator(session: RunSession, snapshot: AnyMachineSnapshot, me
     reason = (await operator.text({ id: 'skipReason', key: stepId, message: 'Why is it safe to skip this step? (recorded)' })).trim();
     if (!reason) throw new UserError('a skip needs a reason; nothing was changed (the run can be resumed)');
   }
-  journal.append({ type: 'decision', question: prompt.id, state, ...(stepId ? { stepId } : {}), answer, ...(reason ? { reason } : {}), by: operator.who });
+  journal.append({ type: 'decision', question: prompt.id, state, ...(stepId ? { stepId } : {}), answer, ...(reason ? { reason } : {}), by: operator.who, via: operator.via });
   return { type: choice.event, ...(reason ? { reason } : {}) };
 }

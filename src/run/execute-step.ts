@@ -158,6 +158,7 @@ async function resolveInDoubt(
     answer,
     ...(probe ? { reason: `probe: ${probe.verdict}` } : {}),
     by: session.operator.who,
+    via: session.operator.via,
   });
   if (answer === 'mark-done') {
     session.journal.append({

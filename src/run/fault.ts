@@ -5,6 +5,11 @@
  */
 const points = new Set((process.env.RUNBOOK_FAULT ?? '').split(',').filter(Boolean));
 
+/** Whether a point is armed (for code that must prepare the fault itself, such as a torn journal line). */
+export function faultArmed(point: string): boolean {
+  return points.has(point);
+}
+
 function announce(point: string): void {
   process.stderr.write(`\nRUNBOOK_FAULT_REACHED ${point}\n`);
 }

@@ -7,6 +7,9 @@ import { loadRunbook } from '../runbook/load-runbook.js';
 import { readCheckpoint } from '../checkpoint/read-checkpoint.js';
 import type { CheckpointEnvelope } from '../checkpoint/envelope.js';
 import { Journal } from '../journal/append-journal.js';
+import { EMPTY_CHAIN, type ChainHead } from '../journal/hash-chain.js';
+import { verifiedJournal } from '../journal/verify-journal.js';
+import { cutCrashTail, recordRepair } from '../journal/repair-journal.js';
 import { acquireLock } from '../lock/lock-file.js';
 import { openDiagnosticLog } from '../log/diagnostic-log.js';
 import type { Operator } from '../operator/operator.js';
@@ -37,7 +40,7 @@ export interface OpenedRun {
   release(): void;
 }
 
-function holder(): string {
+export function holder(): string {
   return `another runbook process (${whoAmI()}: runbook ${process.argv.slice(2, 4).join(' ')})`;
 }
 
@@ -71,8 +74,8 @@ export async function startRun(stateDir: string, runbook: RunbookDefinition, tar
     fsyncDirectory(runsDir(stateDir));
     const releaseRun = acquireLock(paths.lock, holder(), `run ${runId}`);
     runner.prepare?.();
-    const session = openSession(runbook, runId, target, runner, new Date().toISOString(), paths, plugs);
-    session.journal.append({ type: 'run-started', runId, runbookId: runbook.id, target: target.id, machineHash: session.machineHash, by: session.operator.who });
+    const session = openSession(runbook, runId, target, runner, new Date().toISOString(), paths, plugs, EMPTY_CHAIN);
+    session.journal.append({ type: 'run-started', runId, runbookId: runbook.id, target: target.id, machineHash: session.machineHash, by: session.operator.who, via: session.operator.via });
     session.log.info({ runId, runbook: runbook.id, target: target.id }, 'run started');
     return opened(session, undefined, () => {
       releaseRun();
@@ -98,6 +101,7 @@ export async function resumeRun(
   let releaseTarget = () => {};
   try {
     const envelope = readCheckpoint(paths.checkpoint);
+    const chain = verifiedJournal(paths.journal, id);
     if (envelope.status !== 'active') {
       throw new UserError(`run ${id} already ended (${envelope.state}); nothing to resume`, ExitCode.state);
     }
@@ -121,9 +125,11 @@ export async function resumeRun(
     const runner = await plugs.runner(runbook, target, paths.dir);
     preflight(runbook, target, runner, envelope.state);
     releaseTarget = acquireLock(targetLockPath(stateDir, target.lockKey), holder(), `target ${target.id}`);
-    const session = openSession(runbook, id, target, runner, envelope.createdAt, paths, plugs);
+    cutCrashTail(paths.journal, chain);
+    const session = openSession(runbook, id, target, runner, envelope.createdAt, paths, plugs, chain);
     session.journalCheck.active = true;
-    session.journal.append({ type: 'run-resumed', by: session.operator.who, state: envelope.state });
+    recordRepair(session.journal, chain);
+    session.journal.append({ type: 'run-resumed', by: session.operator.who, state: envelope.state, via: session.operator.via });
     session.log.info({ runId: id, state: envelope.state }, 'run resumed');
     session.reporter.notice(`Resuming run ${id} of ${runbook.id} at "${envelope.state}" (last checkpoint ${envelope.updatedAt}).`);
     return opened(session, envelope.snapshot, () => {
@@ -137,7 +143,7 @@ export async function resumeRun(
   }
 }
 
-function openSession(
+export function openSession(
   runbook: RunbookDefinition,
   runId: string,
   target: ResolvedTarget,
@@ -145,10 +151,11 @@ function openSession(
   createdAt: string,
   paths: ReturnType<typeof runPaths>,
   plugs: RunPlugs,
+  chain: ChainHead,
 ): RunSession {
   const scrubber = new Scrubber();
   const operator = plugs.operator(scrubber);
-  const journal = new Journal(paths.journal, scrubber.scrub);
+  const journal = new Journal(paths.journal, scrubber.scrub, chain);
   return {
     runbook,
     runId,
@@ -170,7 +177,7 @@ function openSession(
   };
 }
 
-function opened(session: RunSession, persisted: unknown, release: () => void): OpenedRun {
+export function opened(session: RunSession, persisted: unknown, release: () => void): OpenedRun {
   return {
     session,
     end: driveRun(session, persisted),

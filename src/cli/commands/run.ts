@@ -50,7 +50,7 @@ export async function resume(runId: string | undefined, options: RunOptions): Pr
   return finish(opened, reporter, options);
 }
 
-function plugs(operator: () => Operator, reporter: TerminalReporter, options: RunOptions): RunPlugs {
+export function plugs(operator: () => Operator, reporter: TerminalReporter, options: RunOptions): RunPlugs {
   return {
     runner: async (runbook, target, runDir) => (await runnerKind(target.kind)).createRunner(runbook, target, runDir),
     target: (runbook, targetId) => resolveTarget(runbook, targetId),
@@ -60,7 +60,7 @@ function plugs(operator: () => Operator, reporter: TerminalReporter, options: Ru
   };
 }
 
-function makeOperator(options: RunOptions, reporter: TerminalReporter): Operator {
+export function makeOperator(options: RunOptions, reporter: TerminalReporter): Operator {
   if (options.answers) return new AnswersOperator(readAnswersFile(options.answers), options.answers, whoAmI());
   if (!process.stdin.isTTY) {
     throw new UserError('standard input is not a terminal: give --answers <file> to run unattended (nothing was started)');
@@ -68,7 +68,7 @@ function makeOperator(options: RunOptions, reporter: TerminalReporter): Operator
   return new InteractiveOperator(whoAmI(), () => reporter.pause());
 }
 
-async function finish(opened: OpenedRun, reporter: TerminalReporter, options: RunOptions): Promise<number> {
+export async function finish(opened: OpenedRun, reporter: TerminalReporter, options: RunOptions): Promise<number> {
   const { session } = opened;
   const onSignal = (signal: NodeJS.Signals) => {
     reporter.pause();
@@ -122,7 +122,7 @@ function exitCodeFor(end: RunEnd): number {
   }
 }
 
-function boardOnDisk(session: RunSession, active: boolean) {
+export function boardOnDisk(session: RunSession, active: boolean) {
   const envelope = readCheckpoint(session.paths.checkpoint);
   const context = (envelope.snapshot as { context?: unknown }).context;
   return stepBoard(session.runbook, readJournal(session.paths.journal), active ? envelope.state : null, context);

@@ -1,7 +1,7 @@
 import { listRuns } from '../../run/open-run.js';
 import { runPaths, stateDir } from '../../run/paths.js';
 import { readCheckpoint } from '../../checkpoint/read-checkpoint.js';
-import { readJournal } from '../../journal/read-journal.js';
+import { verifiedJournal } from '../../journal/verify-journal.js';
 import { loadRunbook } from '../../runbook/load-runbook.js';
 import { stepBoard } from '../../run/step-board.js';
 import { ExitCode } from '../../exit-codes.js';
@@ -19,7 +19,7 @@ export async function status(runId: string | undefined, options: GlobalOptions):
   const paths = runPaths(dir, id);
   const envelope = readCheckpoint(paths.checkpoint);
   const runbook = await loadRunbook(envelope.runbookId);
-  const records = readJournal(paths.journal);
+  const { records } = verifiedJournal(paths.journal, id);
   const board = stepBoard(runbook, records, envelope.status === 'active' ? envelope.state : null, (envelope.snapshot as { context?: unknown }).context);
   const lastDecision = [...records].reverse().find((r) => r.type === 'decision');
   if (options.json) {

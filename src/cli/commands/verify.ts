@@ -1,0 +1,47 @@
+import { existsSync } from 'node:fs';
+import { runPaths, runsDir, stateDir } from '../../run/paths.js';
+import { readCheckpoint } from '../../checkpoint/read-checkpoint.js';
+import { checkHead, checkJournal } from '../../journal/verify-journal.js';
+import { checkpointDisagreement } from '../../journal/checkpoint-agreement.js';
+import { ExitCode } from '../../exit-codes.js';
+import { UserError } from '../../user-error.js';
+import type { GlobalOptions } from '../program.js';
+
+interface VerifyOptions extends GlobalOptions {
+  head?: string;
+}
+
+/**
+ * `runbook verify`: the journal's hash chain holds (and, with --head, ends at a head recorded
+ * elsewhere), and the checkpoint agrees with it. Prints the head on stdout; any failure is one
+ * line naming the first bad record, exit 5.
+ */
+export async function verify(runId: string, options: VerifyOptions): Promise<number> {
+  const dir = stateDir(options.stateDir);
+  const paths = runPaths(dir, runId);
+  if (!existsSync(paths.journal)) throw new UserError(`no run ${runId} in ${runsDir(dir)} (see: runbook runs)`, ExitCode.state);
+  const check = checkJournal(paths.journal);
+  const fail = (message: string): never => {
+    throw new UserError(`run ${runId}: ${message}`, ExitCode.state);
+  };
+  if (check.problem) fail(`journal is not intact: ${check.problem.message}`);
+  let appendedAfter = 0;
+  if (options.head !== undefined) {
+    const atHead = checkHead(check, options.head);
+    if (atHead.problem) fail(`journal is not intact: ${atHead.problem.message}`);
+    appendedAfter = atHead.appendedAfter;
+  }
+  const disagreement = checkpointDisagreement(readCheckpoint(paths.checkpoint), check.records);
+  if (disagreement) fail(`checkpoint disagrees with the journal: ${disagreement}`);
+
+  const note = (text: string) => process.stderr.write(`runbook: ${text}\n`);
+  if (check.torn && !check.torn.complete) {
+    note(`the journal's last line is torn (${check.torn.bytes} bytes written when the process died): a crash, not a change; resume repairs it`);
+  }
+  if (appendedAfter > 0) {
+    note(`the given head is record ${check.count - appendedAfter}; ${appendedAfter} record(s) were appended after it (a resume or rerun; see runbook report)`);
+  }
+  note(`run ${runId}: ${check.count} records, the chain holds${options.head ? ' to the given head' : ''}; the checkpoint agrees`);
+  process.stdout.write(`${check.head}\n`);
+  return ExitCode.ok;
+}
