@@ -115,7 +115,7 @@ export function powershellRunner(options: PowerShellRunnerOptions): Runner {
         details,
       );
     }
-    let parsed: { ok: boolean; output?: Json; evidence?: string[]; error?: string; category?: string };
+    let parsed: { ok: boolean; output?: Json; evidence?: string[]; problems?: string[]; error?: string; category?: string };
     try {
       parsed = JSON.parse(lines[0]!.slice(RESULT_PREFIX.length));
     } catch (error) {
@@ -125,7 +125,7 @@ export function powershellRunner(options: PowerShellRunnerOptions): Runner {
     if (!parsed.ok || result.exitCode !== 0) {
       throw new StepFailure(parsed.error ?? `${script} exited ${result.exitCode}`, parsed.category ?? 'failed', evidence, details);
     }
-    return { output: parsed.output === null ? undefined : parsed.output, evidence, details };
+    return { output: parsed.output === null ? undefined : parsed.output, evidence, ...(parsed.problems?.length ? { problems: parsed.problems } : {}), details };
   }
 
   /** Secret values become stdin lines; a credential's user name (not secret) becomes -AdminUser. */

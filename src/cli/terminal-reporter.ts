@@ -12,7 +12,7 @@ export function paint(enabled: boolean) {
   return { bold: wrap('1'), dim: wrap('2'), red: wrap('31'), green: wrap('32'), yellow: wrap('33'), cyan: wrap('36') };
 }
 
-export const MARKS: Record<StepMark, string> = { done: '✔', current: '▶', failed: '✖', skipped: '↷', pending: '·' };
+export const MARKS: Record<StepMark, string> = { done: '✔', current: '▶', failed: '✖', skipped: '↷', pending: '·', 'not-taken': '–' };
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -24,7 +24,6 @@ export class TerminalReporter implements Reporter {
   private spinner: NodeJS.Timeout | null = null;
   private spinText = '';
   private frame = 0;
-  private stepNumber = 0;
 
   line(text = ''): void {
     this.pause();
@@ -41,15 +40,14 @@ export class TerminalReporter implements Reporter {
     for (const item of items) {
       const mark = MARKS[item.mark];
       const text = `  ${mark} ${item.title}`;
-      this.line(item.mark === 'done' ? this.c.green(text) : item.mark === 'failed' ? this.c.red(text) : item.mark === 'pending' ? this.c.dim(text) : item.mark === 'current' ? this.c.bold(text) : text);
+      this.line(item.mark === 'done' ? this.c.green(text) : item.mark === 'failed' ? this.c.red(text) : item.mark === 'pending' || item.mark === 'not-taken' ? this.c.dim(`${text}${item.mark === 'not-taken' ? '  (not taken)' : ''}`) : item.mark === 'current' ? this.c.bold(text) : text);
     }
   }
 
-  stepStarting(title: string, meta: StepMeta, runnerName: string, params: Record<string, unknown>): void {
-    this.stepNumber += 1;
+  stepStarting(number: number, title: string, meta: StepMeta, runnerName: string, params: Record<string, unknown>): void {
     const tags = [meta.destructive ? this.c.red('DESTRUCTIVE') : '', meta.manual ? this.c.yellow('manual') : '', this.c.dim(`runner: ${runnerName}`)].filter(Boolean);
     this.line();
-    this.line(`${this.c.bold(`── ${this.stepNumber}. ${title}`)}  ${tags.join(' ')}`);
+    this.line(`${this.c.bold(`── ${number}. ${title}`)}  ${tags.join(' ')}`);
     for (const text of meta.instructions) this.line(`   ${fillTemplate(text, params)}`);
     for (const text of meta.briefing ?? []) this.line(this.c.bold(`   ${fillTemplate(text, params)}`));
     if (meta.commands.length) {

@@ -16,6 +16,7 @@ export type JournalRecord =
       attemptId: string;
       output: Json;
       evidence: string[];
+      problems?: string[];
       durationMs: number;
       confirmedBy?: string;
       details?: Record<string, Json>;

@@ -10,7 +10,7 @@ import { acquireLock } from '../lock/lock-file.js';
 import type { Operator } from '../operator/operator.js';
 import { ExitCode } from '../exit-codes.js';
 import { UserError } from '../user-error.js';
-import { runPaths, runsDir, targetLockPath } from '../run/paths.js';
+import { namedRunPaths, targetLockPath } from '../run/paths.js';
 import { holder, listRuns, opened, openSession, type OpenedRun, type RunPlugs } from '../run/open-run.js';
 import { confirmationFor, expectedName, readableTitle, rerunPoints, unconfirmedDestructive } from './rerun-plan.js';
 import { rerunSnapshot } from './rerun-snapshot.js';
@@ -29,8 +29,7 @@ export async function rerunRun(
   plugs: RunPlugs,
   load: (id: string) => Promise<RunbookDefinition> = loadRunbook,
 ): Promise<OpenedRun> {
-  const paths = runPaths(stateDir, runId);
-  if (!existsSync(paths.dir)) throw new UserError(`no run ${runId} in ${runsDir(stateDir)} (see: runbook runs)`, ExitCode.state);
+  const paths = namedRunPaths(stateDir, runId);
   const releaseRun = acquireLock(paths.lock, holder(), `run ${runId}`);
   let releaseTarget = () => {};
   try {

@@ -56,7 +56,8 @@ function stepActor(machine: AnyStateMachine, session: RunSession) {
       ...(rerun ? { rerun } : {}),
     });
     await holdAt(`step-started:${input.stepId}`);
-    session.reporter.stepStarting(title, meta, runner.name, input.params);
+    if (!session.stepNumbers.has(input.attemptId)) session.stepNumbers.set(input.attemptId, session.stepNumbers.size + 1);
+    session.reporter.stepStarting(session.stepNumbers.get(input.attemptId)!, title, meta, runner.name, input.params);
     const started = Date.now();
     try {
       const result = await withDeadline(runner, input, meta, signal, session);
@@ -67,6 +68,7 @@ function stepActor(machine: AnyStateMachine, session: RunSession) {
         attemptId: input.attemptId,
         output: (result.output ?? null) as Json,
         evidence,
+        ...(result.problems?.length ? { problems: result.problems.map(session.scrubber.scrub) } : {}),
         durationMs: Date.now() - started,
         ...(result.details ? { details: result.details } : {}),
       });

@@ -8,7 +8,7 @@ import { readCheckpoint } from '../checkpoint/read-checkpoint.js';
 import type { CheckpointEnvelope } from '../checkpoint/envelope.js';
 import { Journal } from '../journal/append-journal.js';
 import { EMPTY_CHAIN, type ChainHead } from '../journal/hash-chain.js';
-import { verifiedJournal } from '../journal/verify-journal.js';
+import { verifiedJournal, type JournalCheck } from '../journal/verify-journal.js';
 import { cutCrashTail, recordRepair } from '../journal/repair-journal.js';
 import { acquireLock } from '../lock/lock-file.js';
 import { openDiagnosticLog } from '../log/diagnostic-log.js';
@@ -18,7 +18,7 @@ import { secretSource } from '../secrets/secret-source.js';
 import { ExitCode } from '../exit-codes.js';
 import { UserError } from '../user-error.js';
 import { fsyncDirectory } from '../checkpoint/durable-write.js';
-import { newRunId, runPaths, runsDir, targetLockPath } from './paths.js';
+import { namedRunPaths, newRunId, runPaths, runsDir, targetLockPath } from './paths.js';
 import { preflight } from './preflight.js';
 import { driveRun, type RunEnd } from './drive-run.js';
 import type { Reporter } from './reporter.js';
@@ -36,7 +36,8 @@ export interface RunPlugs {
 
 export interface OpenedRun {
   session: RunSession;
-  end: Promise<RunEnd>;
+  /** Drives the run; called once whatever is to be printed before its first prompt is printed. */
+  start(): Promise<RunEnd>;
   release(): void;
 }
 
@@ -95,8 +96,7 @@ export async function resumeRun(
   load: (id: string) => Promise<RunbookDefinition> = loadRunbook,
 ): Promise<OpenedRun> {
   const id = runId ?? latestUnfinished(stateDir);
-  const paths = runPaths(stateDir, id);
-  if (!existsSync(paths.dir)) throw new UserError(`no run ${id} in ${runsDir(stateDir)} (see: runbook runs)`, ExitCode.state);
+  const paths = namedRunPaths(stateDir, id);
   const releaseRun = acquireLock(paths.lock, holder(), `run ${id}`);
   let releaseTarget = () => {};
   try {
@@ -171,6 +171,7 @@ export function openSession(
     scrubber,
     secrets: secretSource(operator, scrubber, journal),
     log: openDiagnosticLog(paths.log, scrubber.scrub, plugs.verbose),
+    stepNumbers: stepNumbers(chain),
     journalCheck: { active: false },
     abortRequested: false,
     interrupt: () => {},
@@ -180,7 +181,7 @@ export function openSession(
 export function opened(session: RunSession, persisted: unknown, release: () => void): OpenedRun {
   return {
     session,
-    end: driveRun(session, persisted),
+    start: () => driveRun(session, persisted),
     release: () => {
       session.journal.close();
       session.operator.close();
@@ -216,4 +217,13 @@ function latestUnfinished(stateDir: string): string {
   const run = runs.find((r) => r.envelope?.status === 'active' || r.problem !== null);
   if (!run) throw new UserError(`no unfinished run in ${runsDir(stateDir)} (see: runbook runs)`, ExitCode.state);
   return run.runId;
+}
+
+/** The numbers the attempts of a resumed run were shown with, in the order they started. */
+function stepNumbers(chain: ChainHead): Map<string, number> {
+  const numbers = new Map<string, number>();
+  for (const record of (chain as Partial<JournalCheck>).records ?? []) {
+    if (record.type === 'step-started' && !numbers.has(record.attemptId)) numbers.set(record.attemptId, numbers.size + 1);
+  }
+  return numbers;
 }

@@ -1,5 +1,8 @@
 import { homedir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ExitCode } from '../exit-codes.js';
+import { UserError } from '../user-error.js';
 
 /** Where run state lives: --state-dir, then RUNBOOK_STATE_DIR, then the user's state directory. */
 export function stateDir(flag?: string): string {
@@ -44,4 +47,16 @@ export function targetLockPath(state: string, lockKey: string): string {
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
+}
+
+const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
+
+/**
+ * The paths of a run a person named: the id is checked against the shape of a run id before it
+ * touches a path (`../..` never leaves the state directory), and the run must exist.
+ */
+export function namedRunPaths(state: string, runId: string): RunPaths {
+  const paths = RUN_ID.test(runId) ? runPaths(state, runId) : null;
+  if (!paths || !existsSync(paths.dir)) throw new UserError(`no run named ${runId}; runbook runs lists them`, ExitCode.state);
+  return paths;
 }

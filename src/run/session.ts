@@ -24,6 +24,8 @@ export interface RunSession {
   scrubber: Scrubber;
   secrets: SecretSource;
   log: DiagnosticLog;
+  /** Each attempt's number as the operator saw it: an attempt keeps its number across resumes. */
+  stepNumbers: Map<string, number>;
   /** True after a resume until the first attempt without history: only those can be in doubt. */
   journalCheck: { active: boolean };
   /** The operator chose "abort" for a step in doubt; the failure decision that follows is answered with it. */

@@ -1,5 +1,5 @@
 import type { RunbookDefinition } from '../runbook/define.js';
-import { fillTemplate } from '../runbook/define.js';
+import { fillForPeople } from '../runbook/define.js';
 import { runbookStates } from '../runbook/describe.js';
 import type { TimedRecord } from '../journal/records.js';
 import type { StepMark } from './reporter.js';
@@ -13,8 +13,9 @@ export interface BoardLine {
 }
 
 /**
- * The runbook's steps with what the journal says of each: done, failed, skipped, current or
- * pending. A step run for several items (one per connector) gets one line per item.
+ * The runbook's steps with what the journal says of each: done, failed, skipped, current,
+ * pending, or (once the run ended, `current` null) not taken. A step run for several items (one
+ * per connector) gets one line per item.
  */
 export function stepBoard(runbook: RunbookDefinition, records: TimedRecord[], current: string | null, context: unknown = {}): BoardLine[] {
   const lines: BoardLine[] = [];
@@ -25,17 +26,19 @@ export function stepBoard(runbook: RunbookDefinition, records: TimedRecord[], cu
     const byTitle = new Map<string, StepMark>();
     for (const record of records) {
       if (record.type === 'step-started' && record.stepId === key) byTitle.set(record.title, 'current');
-      if (record.type === 'step-finished' && record.stepId === key) byTitle.set(titleOf(records, record.attemptId) ?? key, 'done');
+      // a step that ran and found things wrong (a verify with a failing connector) gets no tick
+      if (record.type === 'step-finished' && record.stepId === key) byTitle.set(titleOf(records, record.attemptId) ?? key, record.problems?.length ? 'failed' : 'done');
       if (record.type === 'step-failed' && record.stepId === key) byTitle.set(titleOf(records, record.attemptId) ?? key, 'failed');
       if (record.type === 'decision' && record.stepId === key && record.answer === 'skip') {
         const last = [...byTitle.keys()].at(-1);
         if (last) byTitle.set(last, 'skipped');
       }
-      if (record.type === 'decision' && record.state === key && record.answer.startsWith('confirmed')) byTitle.set(generic(fillTemplate(meta.title, context)), 'done');
+      if (record.type === 'decision' && record.state === key && record.answer.startsWith('confirmed')) byTitle.set(fillForPeople(meta.title, context), 'done');
     }
     const isCurrent = current === key || current === `${key}Failed`;
     if (byTitle.size === 0) {
-      lines.push({ key, title: generic(fillTemplate(meta.title, context)), mark: isCurrent ? 'current' : 'pending', destructive, manual });
+      // once the run has ended, a step it never reached was not taken, not "pending"
+      lines.push({ key, title: fillForPeople(meta.title, context), mark: isCurrent ? 'current' : current === null ? 'not-taken' : 'pending', destructive, manual });
       continue;
     }
     const entries = [...byTitle.entries()];
@@ -51,9 +54,4 @@ export function stepBoard(runbook: RunbookDefinition, records: TimedRecord[], cu
 function titleOf(records: TimedRecord[], attemptId: string): string | undefined {
   for (const record of records) if (record.type === 'step-started' && record.attemptId === attemptId) return record.title;
   return undefined;
-}
-
-/** A title whose placeholders are not known yet reads as the general step ("... for each connector"). */
-function generic(title: string): string {
-  return title.replace(/\s*\b(for|on)\s+\{[^}]+\}/g, '').replace(/\{[^}]+\}/g, '…');
 }

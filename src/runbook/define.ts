@@ -95,6 +95,17 @@ export function defineRunbook(definition: RunbookDefinition): RunbookDefinition 
   return definition;
 }
 
+/**
+ * Fills placeholders for a person: what the values do not fill reads in words, never as braces
+ * ("for {connector}" becomes "for each connector", "{server}" becomes "the server").
+ */
+export function fillForPeople(text: string, values: unknown): string {
+  const words = (name: string) => name.split('.').at(-1)!.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return fillTemplate(text, values)
+    .replace(/\b(for|on|of) \{([A-Za-z0-9_.]+)\}/g, (_, word: string, name: string) => `${word} each ${words(name)}`)
+    .replace(/\{([A-Za-z0-9_.]+)\}/g, (_, name: string) => `the ${words(name)}`);
+}
+
 /** Fills `{name}` / `{a.b}` placeholders from an object (lists joined with commas); unknown names stay visible. */
 export function fillTemplate(text: string, values: unknown): string {
   return text.replace(/\{([A-Za-z0-9_.]+)\}/g, (whole, path: string) => {

@@ -18,6 +18,8 @@ export interface StepInput {
 export interface StepResult {
   output?: Json;
   evidence: string[];
+  /** The step ran, and what it checked is not right: shown as failed though the run goes on. */
+  problems?: string[];
   /** For the journal only: how the step was carried out (command, exit code, duration, output). */
   details?: Record<string, Json>;
 }

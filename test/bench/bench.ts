@@ -101,7 +101,7 @@ async function engineRun(stateDir: string, runbook: RunbookDefinition): Promise<
     },
   };
   const opened = await startRun(stateDir, runbook, benchTarget(`bench:${runbook.id}:${Math.random()}`), plugs(timed));
-  await opened.end;
+  await opened.start();
   opened.release();
   return { msPerStep: Number(last - first) / 1e6 / (calls - 1), runId: opened.session.runId };
 }
@@ -140,6 +140,7 @@ async function resumeTime(stateDir: string, runbook: RunbookDefinition, after: n
     },
   };
   const first = await startRun(stateDir, runbook, benchTarget(`bench:resume:${after}:${Math.random()}`), plugs(stopping));
+  void first.start();
   await atStop;
   first.release();
   const times: number[] = [];
@@ -149,6 +150,7 @@ async function resumeTime(stateDir: string, runbook: RunbookDefinition, after: n
     const probe: Runner = { name: 'simulator', canRun: () => true, run: async () => (resumedAt(), new Promise(() => {})) };
     const start = process.hrtime.bigint();
     const again = await resumeRun(stateDir, first.session.runId, plugs(probe), async () => runbook);
+    void again.start();
     await resumed;
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
     again.release();
@@ -227,7 +229,7 @@ async function powershellStep(dir: string, out: (label: string, value: string) =
   const runbook = syntheticRunbook(steps);
   const start = process.hrtime.bigint();
   const opened = await startRun(join(dir, 'ps-state'), runbook, benchTarget(`bench:ps:${Math.random()}`), plugs(runner));
-  await opened.end;
+  await opened.start();
   const engine = Number(process.hrtime.bigint() - start) / 1e6 / steps;
   opened.release();
   const floor = bare.reduce((a, b) => a + b, 0) / bare.length;

@@ -24,6 +24,7 @@ if ($PSVersionTable.PSVersion.Major -lt 6) {
 $script:EntraConnectorId = 'b891884f-051e-4a83-95af-2544101c9083'
 $script:RunbookEvidence = New-Object 'System.Collections.Generic.List[string]'
 $script:RunbookOutput = $null
+$script:RunbookProblems = New-Object 'System.Collections.Generic.List[string]'
 
 # ---------------------------------------------------------------------------------------------
 # Result line
@@ -39,6 +40,11 @@ function Add-Evidence([string]$Text) {
 
 function Set-StepOutput($Output) {
     $script:RunbookOutput = $Output
+}
+
+# The step ran, and what it checked is not right (a verify that finds a failing connector).
+function Add-Problem([string]$Text) {
+    $script:RunbookProblems.Add($Text)
 }
 
 # Ends the step with a structured failure of the given category.
@@ -103,6 +109,7 @@ function Invoke-Step {
                 ok = $true
                 output = $script:RunbookOutput
                 evidence = (ConvertTo-StringArray $script:RunbookEvidence)
+                problems = (ConvertTo-StringArray $script:RunbookProblems)
             })
         return 0
     } catch {

@@ -48,6 +48,7 @@ exit (Invoke-Step -AttemptId $AttemptId -StepId $StepId -ScriptPath $PSCommandPa
             if ($null -ne $r) { $result = [string]$r.Result }
             Add-Evidence "$($c.Name): $result"
             if (Test-RunResultOk $result) { continue }
+            Add-Problem "$($c.Name) ended its last run with $result"
             if ([string]$c.ConnectorTypeName -eq 'AD') { $failingAd.Add([string]$c.Name) } else { $entraFailing = $true }
         }
         Set-StepOutput ([ordered]@{

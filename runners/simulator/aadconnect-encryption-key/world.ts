@@ -195,6 +195,7 @@ const handlers: Record<string, Handler> = {
         entraFailing: results.some((r) => !adNames.has(r.connector) && !ok(r.result)),
       },
       evidence: ['ADSync Running, no Event 6028 since start', ...results.map((r) => `${r.connector}: ${r.result}`)],
+      problems: results.filter((r) => !ok(r.result)).map((r) => `${r.connector} ended its last run with ${r.result}`),
     };
   },
 };

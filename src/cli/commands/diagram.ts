@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { loadRunbook } from '../../runbook/load-runbook.js';
 import { machineHash } from '../../runbook/machine-hash.js';
 import { readJournal } from '../../journal/read-journal.js';
-import { runPaths, stateDir } from '../../run/paths.js';
+import { namedRunPaths, stateDir } from '../../run/paths.js';
 import { runbookGraph } from '../../diagram/graph.js';
 import { toMermaid } from '../../diagram/mermaid.js';
 import { toDot } from '../../diagram/dot.js';
@@ -67,7 +67,7 @@ export async function diagram(id: string, options: DiagramOptions): Promise<numb
 
 function runJournal(runId: string, runbookId: string, hash: string, stateDirFlag: string | undefined) {
   const dir = stateDir(stateDirFlag);
-  const paths = runPaths(dir, runId);
+  const paths = namedRunPaths(dir, runId);
   if (!existsSync(paths.journal)) throw new UserError(`no run '${runId}' in ${dir} (see: runbook runs)`, ExitCode.state);
   const journal = readJournal(paths.journal);
   const started = journal.find((r) => r.type === 'run-started');

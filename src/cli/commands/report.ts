@@ -1,5 +1,5 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { runPaths, runsDir, stateDir } from '../../run/paths.js';
+import { namedRunPaths, runsDir, stateDir } from '../../run/paths.js';
 import { readCheckpoint } from '../../checkpoint/read-checkpoint.js';
 import { verifiedJournal } from '../../journal/verify-journal.js';
 import { loadRunbook } from '../../runbook/load-runbook.js';
@@ -20,7 +20,7 @@ export async function report(runId: string, options: ReportOptions): Promise<num
   const format = (options.format ?? 'md') as (typeof FORMATS)[number];
   if (!FORMATS.includes(format)) throw new UserError(`unknown report format '${options.format}'; known: ${FORMATS.join(', ')}`);
   const dir = stateDir(options.stateDir);
-  const paths = runPaths(dir, runId);
+  const paths = namedRunPaths(dir, runId);
   if (!existsSync(paths.dir)) throw new UserError(`no run ${runId} in ${runsDir(dir)} (see: runbook runs)`, ExitCode.state);
   const envelope = readCheckpoint(paths.checkpoint);
   const check = verifiedJournal(paths.journal, runId);

@@ -84,7 +84,7 @@ export async function finish(opened: OpenedRun, reporter: TerminalReporter, opti
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, onSignal);
   try {
-    const end = await opened.end;
+    const end = await opened.start();
     reporter.stepList(boardOnDisk(session, false));
     return exitCodeFor(end);
   } catch (error) {

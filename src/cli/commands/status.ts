@@ -1,8 +1,10 @@
 import { listRuns } from '../../run/open-run.js';
-import { runPaths, stateDir } from '../../run/paths.js';
+import { namedRunPaths, stateDir } from '../../run/paths.js';
 import { readCheckpoint } from '../../checkpoint/read-checkpoint.js';
 import { verifiedJournal } from '../../journal/verify-journal.js';
 import { loadRunbook } from '../../runbook/load-runbook.js';
+import { fillForPeople } from '../../runbook/define.js';
+import { stateMeta, textValues } from '../../runbook/describe.js';
 import { stepBoard } from '../../run/step-board.js';
 import { ExitCode } from '../../exit-codes.js';
 import { UserError } from '../../user-error.js';
@@ -16,10 +18,11 @@ export async function status(runId: string | undefined, options: GlobalOptions):
   const dir = stateDir(options.stateDir);
   const id = runId ?? listRuns(dir)[0]?.runId;
   if (!id) throw new UserError(`no runs in ${dir}`, ExitCode.state);
-  const paths = runPaths(dir, id);
+  const paths = namedRunPaths(dir, id);
   const envelope = readCheckpoint(paths.checkpoint);
   const runbook = await loadRunbook(envelope.runbookId);
   const { records } = verifiedJournal(paths.journal, id);
+  const context = (envelope.snapshot as { context?: unknown }).context;
   const board = stepBoard(runbook, records, envelope.status === 'active' ? envelope.state : null, (envelope.snapshot as { context?: unknown }).context);
   const lastDecision = [...records].reverse().find((r) => r.type === 'decision');
   if (options.json) {
@@ -29,7 +32,8 @@ export async function status(runId: string | undefined, options: GlobalOptions):
   const c = paint(useColor(process.stdout));
   const w = (text = '') => process.stdout.write(`${text}\n`);
   w(c.bold(`${runbook.title}`));
-  w(`run ${id} · target ${envelope.target} · ${envelope.status === 'active' ? `unfinished at ${envelope.state}` : `ended: ${envelope.outcome ?? envelope.status} (${envelope.state})`}`);
+  const stateTitle = fillForPeople(stateMeta(runbook.machine, envelope.state)?.title ?? envelope.state, textValues(runbook.machine, envelope.state, context));
+  w(`run ${id} · target ${envelope.target} · ${envelope.status === 'active' ? `unfinished at "${stateTitle}"` : `ended: ${envelope.outcome ?? envelope.status} ("${stateTitle}")`}`);
   w(c.dim(`last checkpoint ${envelope.updatedAt} · ${paths.dir}`));
   w();
   for (const line of board) {
@@ -38,7 +42,7 @@ export async function status(runId: string | undefined, options: GlobalOptions):
   }
   w();
   w(c.bold('Flow'));
-  for (const line of textFlow(runbookGraph(runbook), flowMarks(board, envelope), c)) w(line);
+  for (const line of textFlow(runbookGraph(runbook), flowMarks(board, envelope), c, (key) => textValues(runbook.machine, key, context))) w(line);
   if (envelope.status === 'active') {
     w();
     w(`continue with: runbook resume ${id}`);
@@ -50,6 +54,9 @@ export async function status(runId: string | undefined, options: GlobalOptions):
 function flowMarks(board: Array<{ key: string; mark: StepMark }>, envelope: { status: string; state: string }): Map<string, StepMark> {
   const marks = new Map<string, StepMark>();
   for (const line of board) if (marks.get(line.key) !== 'current') marks.set(line.key, line.mark);
-  if (envelope.status !== 'active') marks.set(envelope.state, 'done');
+  if (envelope.status !== 'active') {
+    marks.set(envelope.state, 'done');
+    for (const [key, mark] of marks) if (mark === 'pending') marks.set(key, 'not-taken');
+  }
   return marks;
 }

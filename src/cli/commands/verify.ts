@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { runPaths, runsDir, stateDir } from '../../run/paths.js';
+import { namedRunPaths, runsDir, stateDir } from '../../run/paths.js';
 import { readCheckpoint } from '../../checkpoint/read-checkpoint.js';
 import { checkHead, checkJournal } from '../../journal/verify-journal.js';
 import { checkpointDisagreement } from '../../journal/checkpoint-agreement.js';
@@ -18,7 +18,7 @@ interface VerifyOptions extends GlobalOptions {
  */
 export async function verify(runId: string, options: VerifyOptions): Promise<number> {
   const dir = stateDir(options.stateDir);
-  const paths = runPaths(dir, runId);
+  const paths = namedRunPaths(dir, runId);
   if (!existsSync(paths.journal)) throw new UserError(`no run ${runId} in ${runsDir(dir)} (see: runbook runs)`, ExitCode.state);
   const check = checkJournal(paths.journal);
   const fail = (message: string): never => {
