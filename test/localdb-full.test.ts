@@ -137,6 +137,7 @@ describe('aadconnect-localdb-full drills', () => {
       expect(journal.at(-1)).toMatchObject({ type: 'run-finished', state: drill.expect.final });
       expect(result.stderr).toContain(`ideal path: ${drill.drill!.ideal.join(' → ')}`);
       expect(result.stderr).toMatch(/mistakes: none/);
+      for (const line of drill.drill!.briefing ?? []) expect(result.stderr).toContain(line);
       const visited = visitedStates(journal).map((v) => v.state);
       let at = -1;
       for (const state of drill.drill!.ideal) {
