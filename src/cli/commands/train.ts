@@ -38,6 +38,8 @@ export async function train(runbookId: string, options: TrainOptions): Promise<n
   const c = paint(useColor(process.stderr));
   w(c.bold(`Drill: ${drill.drill!.title}`));
   w(drill.description);
+  // what the trainee knows before starting, as a real operator would (never the answer)
+  for (const line of drill.drill!.briefing ?? []) w(`  ${line}`);
   w();
   let runDir = '';
   const code = await run(
