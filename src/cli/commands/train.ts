@@ -38,6 +38,7 @@ export async function train(runbookId: string, options: TrainOptions): Promise<n
   const c = paint(useColor(process.stderr));
   w(c.bold(`Drill: ${drill.drill!.title}`));
   w(drill.description);
+  for (const line of drill.drill!.briefing ?? []) w(c.bold(line));
   w();
   let runDir = '';
   const code = await run(
