@@ -188,9 +188,9 @@ export const read = {
 
   database(s: HostState): DatabaseFacts {
     const d = s.database;
+    if (!s.service.installed) return { collected: false, reason: WORDING.notInstalled, kind: 'unknown', server: null, instance: null, files: [] };
     const localDb = d.server === '' || /^\(localdb\)/i.test(d.server);
     if (!localDb) return { collected: true, kind: 'SQL', server: d.server, instance: d.instance, files: [] };
-    if (!s.service.installed) return { collected: false, reason: WORDING.notInstalled, kind: 'unknown', server: null, instance: null, files: [] };
     const folder = `${s.server.installPath}\\${d.folder}`;
     return {
       collected: true,
