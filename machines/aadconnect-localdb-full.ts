@@ -329,6 +329,13 @@ const machine = setup({
         idempotent: false,
         maxAttempts: 2,
         timeoutMs: 60 * 60_000,
+        probe: {
+          instructions: [
+            'Read the oldest run left in the history: newer than two days before the step started means the purge took effect;',
+            'an older run still there means it did not. While a sync or the purge itself still runs, it cannot tell.',
+          ],
+          commands: ['Get-ADSyncConnector | ForEach-Object { Get-ADSyncRunProfileResult -ConnectorId $_.Identifier } | Sort-Object StartDate | Select-Object -First 1'],
+        },
       },
       { onDone: { target: 'shortenRetention' } },
     ),

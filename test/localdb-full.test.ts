@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, readJsonFile, readJsonLines, ROOT, runDirs, tempDir, writeJson } from './helpers/cli.js';
+import { cli, killAt, readJsonFile, readJsonLines, ROOT, runDirs, tempDir, writeJson } from './helpers/cli.js';
 import { skipWithoutPart } from './helpers/parts.js';
 import { PWSH } from './helpers/pwsh.js';
 import { visitedStates } from '../src/run/debrief.js';
@@ -166,4 +166,26 @@ describe.skipIf(skipWithoutPart('pwsh', PWSH))('aadconnect-localdb-full through 
       expect(detect.details.command).toMatch(/-File .*detect\.ps1 -AttemptId detect#1/);
     });
   }
+});
+
+describe('aadconnect-localdb-full: a crash inside the purge', () => {
+  it.each([
+    ['step-started:purgeHistory', 'not-done', 'rerun'],
+    ['applied:purgeHistory', 'done', 'mark-done'],
+  ])('SIGKILL at %s: the probe reads the history and says %s; the purge runs exactly once', async (point, verdict, answer) => {
+    const scenario = all.find((s) => s.name === 'still-running-disk-full')!;
+    const stateDir = join(root, `crash-${point.replace(/\W+/g, '-')}`);
+    const answers = answersFor(scenario);
+    const killed = await killAt(['run', RUNBOOK, '--target', `sim:${scenario.name}`, '--answers', answers], point, { stateDir });
+    expect(killed.reached, killed.stderr).toBe(true);
+    const runDir = runDirs(stateDir)[0]!;
+    const resumeAnswers = writeJson(root, `resume-${point.replace(/\W+/g, '-')}.json`, { ...readJsonFile(answers), answers: { ...readJsonFile(answers).answers, inDoubt: 'probe' } });
+    const resumed = await cli(['resume', '--answers', resumeAnswers], { stateDir });
+    expect(resumed.exitCode, resumed.stderr).toBe(scenario.expect.exitCode);
+    const journal = readJsonLines(join(runDir, 'journal.jsonl'));
+    expect(journal.filter((r) => r.type === 'probe')).toEqual([expect.objectContaining({ stepId: 'purgeHistory', verdict })]);
+    expect(journal.filter((r) => r.type === 'decision' && r.question === 'inDoubt')).toEqual([expect.objectContaining({ answer, reason: `probe: ${verdict}` })]);
+    const ops = readJsonFile(join(runDir, 'simulated-server.json')).effects.map((e: { op: string }) => e.op);
+    expect(ops.filter((op: string) => op === 'purge')).toHaveLength(1);
+  });
 });

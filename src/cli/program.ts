@@ -70,6 +70,7 @@ export async function runCli(argv: string[], version: string): Promise<number> {
     .option('--dry-run', 'run only the read-only steps; print what every other step would do')
     .option('--simulated-host', "the target is the runbook's simulated host: manual steps are done by its stand-ins")
     .option('--ssh-config <file>', 'ssh client configuration (ssh -F) for an ssh:// target')
+    .option('--json', "when the run ends, write {runId, runbook, target, outcome, state, result} on stdout (human output stays on stderr)")
     .action(async (runbook: string, opts: { target?: string; answers?: string; dryRun?: boolean; simulatedHost?: boolean; sshConfig?: string }, cmd: Command) => {
       code = await (await import('./commands/run.js')).run(runbook, { ...globals(cmd), ...opts });
     });
@@ -99,6 +100,7 @@ export async function runCli(argv: string[], version: string): Promise<number> {
     .command('resume [run-id]')
     .description('continue an interrupted run (default: the latest unfinished one)')
     .option('-a, --answers <file>', 'answers file for an unattended resume')
+    .option('--json', "when the run ends, write {runId, runbook, target, outcome, state, result} on stdout")
     .action(async (runId: string | undefined, opts: { answers?: string }, cmd: Command) => {
       code = await (await import('./commands/run.js')).resume(runId, { ...globals(cmd), ...opts });
     });

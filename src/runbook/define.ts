@@ -78,6 +78,12 @@ export interface FinalMeta {
 
 export type StateMeta = StepMeta | PromptMeta | FinalMeta;
 
+/** What a run found, built from its final context: lines for a person, data for a program. */
+export interface RunResult {
+  lines: string[];
+  data: Json;
+}
+
 export interface RunbookDefinition {
   id: string;
   title: string;
@@ -89,6 +95,11 @@ export interface RunbookDefinition {
   /** Changes nothing anywhere: `runbook check` refuses any step that is not read-only. */
   readOnly?: boolean;
   machine: AnyStateMachine;
+  /**
+   * The run's result (a report), from the machine's context when the run ends: `run` and
+   * `resume` print its lines, and `--json` writes its data on stdout. Pure: no I/O.
+   */
+  result?(context: unknown): RunResult;
 }
 
 export function defineRunbook(definition: RunbookDefinition): RunbookDefinition {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StepFailure, type Runner, type StepContext, type StepInput, type StepResult } from '../../../src/runner/contract.js';
+import { StepFailure, type ProbeResult, type Runner, type StepContext, type StepInput, type StepResult } from '../../../src/runner/contract.js';
 import type { SimulatedWorld } from '../world-contract.js';
 import {
   DISK_FULL,
@@ -288,10 +288,29 @@ function trainingFault(state: HostState, stepId: string): 'fail' | 'ineffective'
   return kind;
 }
 
+/** Read-only probes for the steps that are not safe to repeat, after a crash left one in doubt. */
+const probes: Record<string, (state: HostState, startedAt: number) => ProbeResult> = {
+  purgeHistory(state, startedAt) {
+    const cutoff = startedAt - TWO_DAYS_MS;
+    const oldest = state.runs.reduce<number | null>((min, r) => (min === null || r.at < min ? r.at : min), null);
+    const service = `service ADSync is ${state.service.status}`;
+    if (state.service.status !== 'Running') return { verdict: 'unknown', evidence: [service, 'the run history cannot be read while the service is stopped'] };
+    if (oldest === null) return { verdict: 'done', evidence: [service, 'no run history is left'] };
+    const when = new Date(oldest).toISOString();
+    return oldest >= cutoff
+      ? { verdict: 'done', evidence: [service, `the oldest run left is from ${when}, newer than two days before the step started: the purge took effect`] }
+      : { verdict: 'not-done', evidence: [service, `a run from ${when} is still there, older than two days before the step started: the purge did not take effect`] };
+  },
+};
+
 function simulatorRunner(statePath: string): Runner {
   return {
     name: 'simulator',
     canRun: (stepId) => stepId in handlers,
+    canProbe: (stepId) => stepId in probes,
+    async probe(input, _ctx, startedAt) {
+      return probes[input.stepId]!(loadState(statePath), Date.parse(startedAt));
+    },
     async run(input, ctx) {
       const handler = handlers[input.stepId]!;
       const state = loadState(statePath);

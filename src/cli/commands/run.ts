@@ -86,6 +86,7 @@ export async function finish(opened: OpenedRun, reporter: TerminalReporter, opti
   try {
     const end = await opened.start();
     reporter.stepList(boardOnDisk(session, false));
+    printResult(session, end, reporter, Boolean(options.json));
     return exitCodeFor(end);
   } catch (error) {
     reporter.pause();
@@ -119,6 +120,20 @@ function exitCodeFor(end: RunEnd): number {
       return ExitCode.aborted;
     default:
       return ExitCode.internal;
+  }
+}
+
+/** The runbook's result, when it has one: its lines on stderr; with --json one object on stdout. */
+function printResult(session: RunSession, end: RunEnd, reporter: TerminalReporter, json: boolean): void {
+  const context = (readCheckpoint(session.paths.checkpoint).snapshot as { context?: unknown }).context;
+  const result = session.runbook.result?.(context);
+  if (result) {
+    reporter.line();
+    for (const line of result.lines) reporter.line(line);
+  }
+  if (json) {
+    const out = { runId: session.runId, runbook: session.runbook.id, target: session.target, outcome: end.outcome, state: end.state, result: result?.data ?? null };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   }
 }
 
