@@ -653,8 +653,8 @@ const SCRIPT = String.raw`
   function fit() {
     var pane = document.getElementById('diagram');
     var legend = pane.querySelector('.legend');
-    var width = pane.clientWidth - 16;
-    var height = pane.clientHeight - (legend ? legend.offsetHeight : 0) - 16;
+    var width = pane.clientWidth - 24;
+    var height = pane.clientHeight - (legend ? legend.offsetHeight : 0) - 24;
     zoom = Math.max(0.2, Math.min(3, width / box.width, height > 80 ? height / box.height : Infinity));
     applyZoom();
     pane.scrollTo(0, 0);
