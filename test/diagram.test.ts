@@ -9,6 +9,9 @@ import { renderSvg } from '../src/diagram/svg.js';
 import { diagram } from '../src/cli/commands/diagram.js';
 import { UserError } from '../src/user-error.js';
 import { ROOT, tempDir } from './helpers/cli.js';
+import { foldGraph } from '../src/diagram/fold.js';
+import { chromium } from 'playwright-core';
+import { findExecutable, skipWithoutPart } from './helpers/parts.js';
 
 /**
  * Diagrams are generated from the machine definition. Every runbook in machines/ is imported
@@ -76,18 +79,18 @@ describe('diagrams of every runbook in machines/', () => {
       const runbook = () => runbooks[i]!;
 
       it('DOT renders to SVG with @viz-js/viz, every state a <g id="state-<key>">', async () => {
-        const svg = await renderSvg(toDot(runbookGraph(runbook())));
+        const svg = await renderSvg(toDot(runbookGraph(runbook()), { detail: 'full' }));
         expect(svg).toMatch(/^<\?xml/);
         const ids = [...svg.matchAll(/<g id="([^"]+)" class="node[^"]*"/g)].map((m) => m[1]!.replace(/&#45;/g, '-'));
         const { states } = machineStructure(runbook());
         expect(sorted(ids)).toEqual(sorted(['state-__start__', ...states.map((s) => `state-${s}`)]));
-        const inline = await renderSvg(toDot(runbookGraph(runbook())), { inline: true });
+        const inline = await renderSvg(toDot(runbookGraph(runbook()), { detail: 'full' }), { inline: true });
         expect(inline.trimStart()).toMatch(/^(<!--[\s\S]*?-->\s*)*<svg/);
       });
 
       it('the Mermaid text holds every state and every transition of the machine', () => {
         const { states, edges, initial } = machineStructure(runbook());
-        const parsed = parseMermaid(toMermaid(runbookGraph(runbook())));
+        const parsed = parseMermaid(toMermaid(runbookGraph(runbook()), { detail: 'full' }));
         const idToState = new Map(states.map((s) => [mermaidId(s), s]));
         expect(sorted([...parsed.nodes.keys()])).toEqual(sorted(states.map(mermaidId)));
 
@@ -101,8 +104,37 @@ describe('diagrams of every runbook in machines/', () => {
         for (const e of drawn) expect(e.arrow).toBe(e.label!.startsWith('failed') ? '-.->' : '-->');
       });
 
+      it('by default folds each failure decision into its step and draws the abort end once, with no edge into it', async () => {
+        const graph = runbookGraph(runbook());
+        const folded = foldGraph(graph);
+        const text = toMermaid(graph);
+        const parsed = parseMermaid(text);
+        const decisions = graph.nodes.filter((n) => n.kind === 'decision' && n.stepId);
+        for (const d of decisions) expect(parsed.nodes.has(mermaidId(d.key)), d.key).toBe(false);
+        const abortEnds = graph.nodes.filter((n) => n.outcome === 'aborted').map((n) => mermaidId(n.key));
+        for (const id of abortEnds) expect(parsed.nodes.has(id), id).toBe(true);
+        expect(parsed.edges.filter((e) => abortEnds.includes(e.to))).toEqual([]);
+        for (const [step, failure] of folded.failures) {
+          expect(parsed.nodes.get(mermaidId(step)), step).toBe('[');
+          expect(text.split('\n').find((l) => l.trim().startsWith(`${mermaidId(step)}[`)), step).toContain(`on failure: ${failure.summary}`);
+        }
+        // no placeholder left raw, no diamond at all
+        expect(text).not.toMatch(/\{[A-Za-z0-9_.]+\}/);
+        expect([...parsed.nodes.values()]).not.toContain('{');
+        // the spine runs from the initial state to an end, one drawn edge after another
+        expect(folded.spine[0]).toBe(graph.initial);
+        for (let i = 1; i < folded.spine.length; i++) {
+          expect(parsed.edges.some((e) => e.from === mermaidId(folded.spine[i - 1]!) && e.to === mermaidId(folded.spine[i]!)), `${folded.spine[i - 1]} -> ${folded.spine[i]}`).toBe(true);
+        }
+        const dot = toDot(graph);
+        expect(dot).not.toMatch(/shape="diamond"/);
+        for (const id of graph.nodes.filter((n) => n.outcome === 'aborted').map((n) => n.key)) expect(dot).not.toContain(`-> "${id}"`);
+        const svg = await renderSvg(dot);
+        expect(svg).toContain('<svg');
+      });
+
       it('marks destructive and manual steps, prompts, decisions and ends', () => {
-        const parsed = parseMermaid(toMermaid(runbookGraph(runbook())));
+        const parsed = parseMermaid(toMermaid(runbookGraph(runbook()), { detail: 'full' }));
         for (const [key, node] of Object.entries<any>(runbook().machine.root.states)) {
           const meta = node.meta;
           const id = mermaidId(key);
@@ -142,12 +174,12 @@ describe('labels of the flagship runbook', () => {
   it('draws the per-connector loop as a self-transition', () => {
     const loop = runbookGraph(flagship()).edges.filter((e) => e.self);
     expect(loop.map((e) => [e.from, e.label])).toEqual([['connectorPassword', 'done [more connectors pending]']]);
-    expect(toMermaid(runbookGraph(flagship()))).toContain('connectorPassword -->|"done [more connectors pending]"| connectorPassword');
-    expect(toDot(runbookGraph(flagship()))).toMatch(/"connectorPassword" -> "connectorPassword" \[id="edge-\d+"/);
+    expect(toMermaid(runbookGraph(flagship()), { detail: 'full' })).toContain('connectorPassword -->|"done [more connectors pending]"| connectorPassword');
+    expect(toDot(runbookGraph(flagship()), { detail: 'full' })).toMatch(/"connectorPassword" -> "connectorPassword" \[id="edge-\d+"/);
   });
 
   it('gives the destructive step a red double border and manual steps a dashed one in DOT', () => {
-    const dot = toDot(runbookGraph(flagship()));
+    const dot = toDot(runbookGraph(flagship()), { detail: 'full' });
     const line = (key: string) => dot.split('\n').find((l) => l.trimStart().startsWith(`"${key}" [`))!;
     expect(line('abandonKey')).toMatch(/peripheries=2/);
     expect(line('abandonKey')).toMatch(/color="#c62828"/);
@@ -155,6 +187,56 @@ describe('labels of the flagship runbook', () => {
     expect(line('confirmAbandon')).toMatch(/shape="hexagon"/);
     expect(line('verifyFailed')).toMatch(/shape="diamond"/);
     expect(line('done')).toMatch(/shape="ellipse"/);
+  });
+});
+
+describe('the spine of the flagship runbook', () => {
+  it('is the happy path, with the conditional side trips beside it', () => {
+    const flagship = runbooks.find((r) => r.id === 'aadconnect-encryption-key')!;
+    expect(foldGraph(runbookGraph(flagship)).spine).toEqual([
+      'detect', 'preChecks', 'confirmAbandon', 'stopService', 'abandonKey', 'startNewKey', 'connectorPassword', 'restartService', 'reinitEntra', 'startAfterReinit', 'verify', 'done',
+    ]);
+  });
+});
+
+const CHROMIUM = process.env.CHROMIUM_PATH ? findExecutable(process.env.CHROMIUM_PATH) : findExecutable('chromium', ['/usr/bin/chromium']);
+
+describe.skipIf(skipWithoutPart('chromium', CHROMIUM))('the Mermaid text renders in Mermaid 11 (in Chromium)', () => {
+  it('renders every runbook, folded and full, without a syntax error', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.setContent('<!DOCTYPE html><html><body><div id="out"></div></body></html>');
+      await page.addScriptTag({ path: join(ROOT, 'node_modules', 'mermaid', 'dist', 'mermaid.min.js') });
+      const version = await page.evaluate(() => (window as any).mermaid?.version ?? (window as any).mermaid?.default?.version ?? 'unknown');
+      expect(JSON.parse(readFileSync(join(ROOT, 'node_modules', 'mermaid', 'package.json'), 'utf8')).version).toMatch(/^11\./);
+      for (const runbook of runbooks) {
+        for (const detail of ['folded', 'full'] as const) {
+          const text = toMermaid(runbookGraph(runbook), { detail });
+          const result = await page.evaluate(async ({ text, id }) => {
+            const mermaid = (window as any).mermaid;
+            mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' });
+            try {
+              await mermaid.parse(text);
+              const { svg } = await mermaid.render(id, text);
+              return { svg: String(svg), error: null };
+            } catch (error) {
+              return { svg: '', error: String((error as Error)?.message ?? error) };
+            }
+          }, { text, id: `d-${runbook.id.replace(/\W/g, '')}-${detail}` });
+          expect(result.error, `${runbook.id} (${detail}) with mermaid ${version}`).toBeNull();
+          expect(result.svg).toMatch(/^<svg/);
+          expect(result.svg).not.toMatch(/Syntax error/i);
+          // the labels made it into the drawing
+          expect(result.svg).toContain(detail === 'folded' ? 'on failure: retry' : 'failed: retry');
+        }
+      }
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
 
@@ -171,6 +253,18 @@ describe('the diagram command', () => {
       if (format === 'svg') expect(text).toContain('<svg');
       if (format === 'html') expect(text).toContain("default-src 'none'");
     }
+  });
+
+  it('draws the folded flow by default and the full one with --detail full', async () => {
+    const folded = join(dir, 'folded.mmd');
+    const full = join(dir, 'full.mmd');
+    expect(await diagram('aadconnect-encryption-key', { output: folded })).toBe(0);
+    expect(await diagram('aadconnect-encryption-key', { output: full, detail: 'full' })).toBe(0);
+    expect(readFileSync(folded, 'utf8')).not.toContain('verifyFailed');
+    expect(readFileSync(full, 'utf8')).toContain('verifyFailed{');
+    expect(readFileSync(full, 'utf8').match(/--?>?(\|"[^"]*"\|)? aborted$/gm)!.length).toBeGreaterThanOrEqual(12);
+    expect(readFileSync(folded, 'utf8')).not.toMatch(/->(\|"[^"]*"\|)? aborted$/m);
+    await expect(diagram('aadconnect-encryption-key', { detail: 'some' })).rejects.toThrow(/--detail/);
   });
 
   it('refuses what it cannot do with one clear line', async () => {

@@ -9,6 +9,11 @@ import type { StateMeta } from '../src/runbook/define.js';
 import { diagram } from '../src/cli/commands/diagram.js';
 import { CLI, cli, readJsonLines, RUNBOOK, runDirs, tempDir, writeJson } from './helpers/cli.js';
 import { findExecutable, skipWithoutPart } from './helpers/parts.js';
+import { runbookGraph } from '../src/diagram/graph.js';
+import { fillText, foldGraph, genericPlaceholders } from '../src/diagram/fold.js';
+import { mkdirSync } from 'node:fs';
+import { execa } from 'execa';
+import { startCli, ROOT } from './helpers/cli.js';
 
 /**
  * The offline training page in real headless Chromium (Debian's, driven by playwright-core):
@@ -21,6 +26,16 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '
 const meta = (key: string) => (runbook.machine.root.states as Record<string, { meta: StateMeta }>)[key]!.meta;
 const stateKeys = Object.keys(runbook.machine.root.states);
 const text = (s: string | null | undefined) => (s ?? '').replace(/\s+/g, ' ').trim();
+const graph = runbookGraph(runbook);
+const folded = foldGraph(graph);
+const generic = genericPlaceholders(graph);
+/** A text as the page shows it without a run: placeholders in their generic form. */
+const plain = (s: string) => fillText(s, {}, generic);
+const PLACEHOLDER = /\{[A-Za-z0-9_.]+\}/;
+/** Internal ids that are not plain words (detectFailed, confirmAbandon): never in the visible text. */
+const internalIds = stateKeys.filter((k) => /[A-Z]/.test(k));
+const OUT = join(ROOT, 'test-output');
+mkdirSync(OUT, { recursive: true });
 
 /** The states a run visited, read from its journal here (independently of the page's own replay code). */
 function visitedStates(journal: Array<Record<string, any>>): string[] {
@@ -153,12 +168,13 @@ describe.skipIf(skipWithoutPart('chromium', CHROMIUM))('training page in headles
   it('every state shows its own meta', async () => {
     const { page } = await open(plainPage);
     for (const key of stateKeys) {
+      await page.keyboard.press('Escape');
       await page.click(`#state-${key}`);
       const m = meta(key);
       const shown = await details(page);
-      expect(shown.title, key).toBe(m.title);
-      expect(shown.instructions, key).toBe(text(m.kind === 'final' ? m.summary : m.instructions.join(' ')));
-      expect(shown.commands, key).toEqual(m.kind === 'step' ? m.commands : []);
+      expect(shown.title, key).toBe(plain(m.title));
+      expect(shown.instructions, key).toBe(text(plain(m.kind === 'final' ? m.summary : m.instructions.join(' '))));
+      expect(shown.commands, key).toEqual(m.kind === 'step' ? m.commands.map(plain) : []);
       if (m.kind === 'step') expect(shown.warnings.some((w) => w.startsWith('Destructive')), key).toBe(m.destructive);
     }
     await page.close();
@@ -185,7 +201,7 @@ describe.skipIf(skipWithoutPart('chromium', CHROMIUM))('training page in headles
 
     await page.focus('#state-confirmAbandon');
     await page.keyboard.press('Enter');
-    expect((await details(page)).title).toBe(meta('confirmAbandon').title);
+    expect((await details(page)).title).toBe('Confirm: abandon the encryption key on the server');
     await page.close();
   });
 
@@ -200,10 +216,26 @@ describe.skipIf(skipWithoutPart('chromium', CHROMIUM))('training page in headles
       expect(current, `position ${i}`).toEqual([`state-${expected[i]}`]);
       const visited = await page.$$eval('g.node.state.visited', (gs) => gs.map((g) => g.id.replace(/^state-/, '')));
       expect(new Set(visited)).toEqual(new Set(expected.slice(0, i + 1)));
-      const lastEdges = await page.$$eval('g.edge.last-taken', (gs) => gs.map((g) => g.querySelector('title')?.textContent ?? ''));
-      expect(lastEdges.length, `edges into position ${i}`).toBeGreaterThan(0);
-      for (const title of lastEdges) expect(title).toBe(`${i === 0 ? '__start__' : expected[i - 1]}->${expected[i]}`);
-      expect((await details(page)).title).toBe(meta(expected[i]!).title);
+      const lastEdges = await page.$$eval('g.edge.last-taken', (gs) => gs.map((g) => g.id));
+      const from = i === 0 ? '__start__' : expected[i - 1]!;
+      if (folded.foldedInto.has(from) || folded.abortEnds.has(expected[i]!)) {
+        // a retry, skip or abort chosen on a folded failure: no arrow of its own
+        expect(lastEdges, `edges into position ${i}`).toEqual([]);
+      } else {
+        expect(lastEdges.length, `edges into position ${i}`).toBeGreaterThan(0);
+        for (const id of lastEdges) {
+          if (i === 0) expect(id).toBe('edge-start');
+          else if (folded.foldedInto.get(expected[i]!) === from) expect(id).toBe(`fold-edge-${from}`);
+          else expect(graph.edges.find((e) => e.id === id), id).toMatchObject({ from, to: expected[i] });
+        }
+      }
+      // the title as this visit had it: a step's as the run filled it, never a raw placeholder
+      const shownTitle = (await details(page)).title;
+      expect(shownTitle).not.toMatch(PLACEHOLDER);
+      if (meta(expected[i]!).kind === 'step') {
+        const visit = run.journal.filter((r) => r.type === 'step-started' && r.stepId === expected[i]);
+        expect(visit.map((r) => r.title)).toContain(shownTitle);
+      }
     }
     expect(await page.isDisabled('#replay-forward')).toBe(true);
     await page.click('#replay-back');
@@ -222,7 +254,7 @@ describe.skipIf(skipWithoutPart('chromium', CHROMIUM))('training page in headles
     // the operator's decision and its time are shown on the prompt's visit
     await page.click(`#replay-timeline li:nth-child(${expected.indexOf('confirmAbandon') + 1}) button`);
     const decision = success.journal.find((r) => r.type === 'decision')!;
-    expect(text(await page.textContent('#details-run'))).toContain(`confirmAbandon: ${decision.answer} (by t)`);
+    expect(text(await page.textContent('#details-run'))).toContain(`Confirm: abandon the encryption key on AADC01: ${decision.answer} (by t)`);
     expect(text(await page.textContent('#details-run'))).toContain(decision.at.slice(11, 23));
     // the destructive step's evidence is shown on its visit
     await page.click(`#replay-timeline li:nth-child(${expected.indexOf('abandonKey') + 1}) button`);
@@ -246,13 +278,15 @@ describe.skipIf(skipWithoutPart('chromium', CHROMIUM))('training page in headles
     expect(expected.slice(-3)).toEqual(['verify', 'verifyFailed', 'aborted']);
     // verify finished (it did not fail): the edge taken to the decision is the "done [otherwise]" one
     await page.click(`#replay-timeline li:nth-child(${expected.length - 1}) button`);
-    const edge = await page.$$eval('g.edge.last-taken', (gs) => gs.map((g) => `${g.getAttribute('class')} ${g.querySelector('text')?.textContent}`));
-    expect(edge).toHaveLength(1);
-    expect(edge[0]).toMatch(/edge-done/);
+    const edge = await page.$$eval('g.edge.last-taken', (gs) => gs.map((g) => g.id));
+    expect(edge).toEqual(['fold-edge-verify']);
+    // the replay at a failure decision opens its fold
+    expect(await page.getAttribute('#state-verifyFailed', 'aria-expanded')).toBe('true');
+    expect(await page.isVisible('#fold-card')).toBe(true);
     await page.click('#replay-forward');
     expect(text(await page.textContent('#replay-now'))).toContain('run ended: aborted');
     await page.click(`#replay-timeline li:nth-child(${expected.length - 1}) button`);
-    expect(text(await page.textContent('#details-run'))).toContain('stepFailed: abort (by trainer)');
+    expect(text(await page.textContent('#details-run'))).toContain('Verify with a delta sync: failed: abort (by trainer)');
     await page.close();
   });
 
@@ -283,5 +317,199 @@ describe.skipIf(skipWithoutPart('chromium', CHROMIUM))('training page in headles
     expect(html).not.toContain('pw-a');
     expect(html).not.toContain('attemptId');
     expect(html).not.toContain('machineHash');
+  });
+
+  it('fits 1280x800: after Fit every node and edge is in view, spine labels at least 10 px', async () => {
+    for (const [name, file] of [['plain', plainPage], ['replay', success.page]] as const) {
+      const { page, errors } = await open(file);
+      await page.click('#zoom-fit');
+      const pane = (await page.locator('#diagram').boundingBox())!;
+      for (const key of folded.spine) {
+        const box = (await page.locator(`#state-${key}`).boundingBox())!;
+        expect(box.x, key).toBeGreaterThanOrEqual(0);
+        expect(box.y, key).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width, key).toBeLessThanOrEqual(1280);
+        expect(box.y + box.height, key).toBeLessThanOrEqual(800);
+        // the rendered height of a label line is about 1.16 times its font size (ascent + descent)
+        const height = await page.$eval(`#state-${key} text`, (t) => t.getBoundingClientRect().height);
+        expect(height / 1.16, `${key} label px`).toBeGreaterThanOrEqual(10);
+      }
+      const outside = await page.$$eval(
+        'g.node, g.edge',
+        (gs, p) =>
+          gs
+            .filter((g) => {
+              const b = g.getBoundingClientRect();
+              return b.left < p.x - 1 || b.top < p.y - 1 || b.right > p.x + p.width + 1 || b.bottom > p.y + p.height + 1;
+            })
+            .map((g) => g.id),
+        pane,
+      );
+      expect(outside, name).toEqual([]);
+      await page.screenshot({ path: join(OUT, `training-page-fit-${name}.png`) });
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  });
+
+  it('shows no raw placeholder and no internal id in its visible text', async () => {
+    for (const file of [plainPage, success.page, aborted.page]) {
+      const { page } = await open(file);
+      const check = async (where: string) => {
+        const visible = await page.evaluate(() => document.body.innerText);
+        expect(visible, where).not.toMatch(PLACEHOLDER);
+        for (const id of internalIds) expect(visible, `${where}: ${id}`).not.toMatch(new RegExp(`\\b${id}\\b`));
+      };
+      await check(`${basename(file)} on load`);
+      for (const key of stateKeys) {
+        await page.keyboard.press('Escape');
+        await page.click(`#state-${key}`);
+        await check(`${basename(file)} at ${key}`);
+      }
+      if (file === success.page) {
+        // a run fills the placeholders with its own values
+        await page.keyboard.press('Escape');
+        await page.click('#state-confirmAbandon');
+        expect((await details(page)).title).toBe('Confirm: abandon the encryption key on AADC01');
+      }
+      await page.close();
+    }
+  });
+
+  it('a failure is folded beside its step and expands on click; the abort end has no edge into it', async () => {
+    const { page } = await open(plainPage);
+    expect(await page.$$eval('g.edge', (gs) => gs.filter((g) => /->\s*Aborted$/.test(g.querySelector('title')?.textContent ?? '')).length)).toBe(0);
+    expect(await page.getAttribute('#state-verifyFailed', 'aria-expanded')).toBe('false');
+    expect(text(await page.textContent('#state-verifyFailed'))).toContain('retry ≤3 / abort');
+    await page.click('#state-verifyFailed');
+    expect(await page.getAttribute('#state-verifyFailed', 'aria-expanded')).toBe('true');
+    expect(await page.isVisible('#fold-card')).toBe(true);
+    const choices = await page.$$eval('#fold-card li', (lis) => lis.map((l) => l.textContent ?? ''));
+    expect(choices).toEqual(['Retry (at most 3 attempts) → run it again', 'Abort the run → Aborted']);
+    const step = (await page.locator('#state-verify').boundingBox())!;
+    const fold = (await page.locator('#state-verifyFailed').boundingBox())!;
+    expect(Math.abs(fold.y + fold.height / 2 - (step.y + step.height / 2))).toBeLessThan(6);
+    expect(fold.x).toBeGreaterThan(step.x + step.width - 1);
+    await page.screenshot({ path: join(OUT, 'training-page-fold-open.png') });
+    await page.click('#state-verifyFailed');
+    expect(await page.getAttribute('#state-verifyFailed', 'aria-expanded')).toBe('false');
+    expect(await page.isVisible('#fold-card')).toBe(false);
+    await page.close();
+  });
+
+  it('a click on a state, then Forward, goes to the visit after that state', async () => {
+    const expected = visitedStates(success.journal);
+    const { page } = await open(success.page);
+    expect(await page.evaluate(() => document.body.dataset.replayIndex)).toBe('0');
+    const at = expected.indexOf('abandonKey');
+    await page.click('#state-abandonKey');
+    await page.click('#replay-forward');
+    expect(await page.$$eval('g.node.current', (gs) => gs.map((g) => g.id))).toEqual([`state-${expected[at + 1]}`]);
+    await page.click('#state-restartService');
+    await page.click('#replay-back');
+    expect(await page.$$eval('g.node.current', (gs) => gs.map((g) => g.id))).toEqual([`state-${expected[expected.indexOf('restartService') - 1]}`]);
+    await page.close();
+  });
+
+  it('marks interruptions, resumes and decisions on the timeline, with who and when', async () => {
+    const stateDir = join(root, 'interrupted');
+    const answersFile = writeJson(root, 'answers-interrupted.json', {
+      operator: 'trainee',
+      answers: { confirmAbandon: 'AADC01', manual: 'done' },
+      secrets: { 'adds-password:*': { env: 'RB_A' }, 'entra-admin': { username: 'admin@x', env: 'RB_E' } },
+    });
+    const env = { RB_A: 'pw-a', RB_E: 'pw-e' };
+    const child = startCli(['run', RUNBOOK, '--target', 'sim:one-connector', '--answers', answersFile], { stateDir, env: { ...env, RUNBOOK_FAULT: 'step-started:restartService' } });
+    await new Promise<void>((resolve) => {
+      let err = '';
+      child.stderr!.on('data', (c: Buffer) => ((err += c), err.includes('RUNBOOK_FAULT_REACHED') && resolve()));
+    });
+    child.kill('SIGINT');
+    expect((await child).exitCode).toBe(130);
+    const resumeAnswers = writeJson(root, 'answers-resume.json', { ...JSON.parse(readFileSync(answersFile, 'utf8')), operator: 'trainer' });
+    const resumed = await cli(['resume', '--answers', resumeAnswers], { stateDir, env });
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    const runId = basename(runDirs(stateDir)[0]!);
+    const journal = readJsonLines(join(runDirs(stateDir)[0]!, 'journal.jsonl'));
+    const interrupted = journal.find((r) => r.type === 'run-interrupted')!;
+    const resume = journal.find((r) => r.type === 'run-resumed')!;
+    expect(resume.by).toBe('trainer');
+    const file = join(root, 'interrupted.html');
+    expect(await diagram(RUNBOOK, { run: runId, stateDir, output: file })).toBe(0);
+    const { page, errors } = await open(file);
+    const marks = await page.$$eval('#replay-timeline .mark', (ms) => ms.map((m) => ({ cls: m.className, text: m.textContent ?? '' })));
+    const hms = (at: string) => at.slice(11, 19);
+    expect(marks.find((m) => m.cls.includes('mark-interrupted'))?.text).toContain(`interrupted ${hms(interrupted.at)}`);
+    expect(marks.find((m) => m.cls.includes('mark-resumed'))?.text).toContain(`resumed by trainer ${hms(resume.at)}`);
+    const decision = journal.find((r) => r.type === 'decision')!;
+    expect(marks.find((m) => m.cls.includes('mark-decision'))?.text).toContain(`decided ${decision.answer} by trainee ${hms(decision.at)}`);
+    expect(await page.isVisible('#replay-timeline .mark-resumed')).toBe(true);
+    await page.screenshot({ path: join(OUT, 'training-page-interrupted.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('runbook watch serves the page live under a token, follows the run, refuses other requests, stops on SIGINT', async () => {
+    const stateDir = join(root, 'watched');
+    const answersFile = writeJson(root, 'answers-watched.json', {
+      operator: 'trainee',
+      answers: { confirmAbandon: 'AADC01', manual: 'done' },
+      secrets: { 'adds-password:*': { env: 'RB_A' }, 'entra-admin': { username: 'admin@x', env: 'RB_E' } },
+    });
+    const env = { RB_A: 'pw-a', RB_E: 'pw-e' };
+    // a run held at the start of stopService (after the confirmation), then killed: it is mid-way
+    const held = startCli(['run', RUNBOOK, '--target', 'sim:one-connector', '--answers', answersFile], { stateDir, env: { ...env, RUNBOOK_FAULT: 'step-started:stopService' } });
+    await new Promise<void>((resolve) => {
+      let err = '';
+      held.stderr!.on('data', (c: Buffer) => ((err += c), err.includes('RUNBOOK_FAULT_REACHED') && resolve()));
+    });
+    held.kill('SIGKILL');
+    await held;
+    const runId = basename(runDirs(stateDir)[0]!);
+
+    const watcher = execa('node', [CLI, 'watch', runId, '--state-dir', stateDir], { cwd: ROOT, reject: false, env: { NO_COLOR: '1' } });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      watcher.stdout!.on('data', (c: Buffer) => {
+        out += c;
+        const m = out.match(/^(http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{16,}\/)$/m);
+        if (m) resolve(m[1]!);
+      });
+      void watcher.then((r) => reject(new Error(`watch ended: ${r.exitCode} ${r.stderr}`)));
+    });
+    const origin = new URL(url).origin;
+    try {
+      // without the token: refused; not GET: refused
+      expect((await fetch(`${origin}/`)).status).toBe(404);
+      expect((await fetch(`${origin}/run.json`)).status).toBe(404);
+      expect((await fetch(`${origin}/${'x'.repeat(24)}/run.json`)).status).toBe(404);
+      expect((await fetch(url, { method: 'POST', body: 'x' })).status).toBe(405);
+      expect((await fetch(url)).status).toBe(200);
+
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(url);
+      await page.waitForSelector('body[data-ready="true"]');
+      expect(await page.evaluate(() => document.body.dataset.replayState)).toBe('stopService');
+      expect(await page.isVisible('#live-status')).toBe(true);
+      await page.screenshot({ path: join(OUT, 'watch-before.png') });
+
+      // the run goes on: the page follows it to the end
+      const resumed = await cli(['resume', runId, '--answers', answersFile], { stateDir, env });
+      expect(resumed.exitCode, resumed.stderr).toBe(0);
+      await page.waitForFunction(() => document.body.dataset.replayState === 'done', undefined, { timeout: 15_000 });
+      expect(text(await page.textContent('#replay-timeline'))).toContain('resumed by trainee');
+      expect(await page.evaluate(() => document.body.innerText)).not.toMatch(PLACEHOLDER);
+      await page.screenshot({ path: join(OUT, 'watch-after.png') });
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      watcher.kill('SIGINT');
+    }
+    const result = await watcher;
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('stopped watching');
+    await expect(fetch(url)).rejects.toThrow();
   });
 });

@@ -81,7 +81,8 @@ export async function runCli(argv: string[], version: string): Promise<number> {
     .option('-f, --format <format>', 'mermaid | dot | svg | html (default: mermaid, or html with --run)')
     .option('--run <run-id>', 'replay this run on the training page (html only)')
     .option('-o, --output <file>', 'write to this file instead of stdout')
-    .action(async (runbook: string, opts: { format?: string; run?: string; output?: string }, cmd: Command) => {
+    .option('--detail <detail>', 'folded (default: the happy path, failure handling folded into each step) | full (every state and transition)')
+    .action(async (runbook: string, opts: { format?: string; run?: string; output?: string; detail?: string }, cmd: Command) => {
       code = await (await import('./commands/diagram.js')).diagram(runbook, { ...globals(cmd), ...opts });
     });
 
@@ -137,6 +138,14 @@ export async function runCli(argv: string[], version: string): Promise<number> {
     .option('--json', 'machine-readable output')
     .action(async (runId: string | undefined, _opts, cmd: Command) => {
       code = await (await import('./commands/status.js')).status(runId, globals(cmd));
+    });
+
+  program
+    .command('watch [run-id]')
+    .description('serve a run\'s training page live on 127.0.0.1 (default: the latest run), for a trainer to project; Ctrl-C stops it (exit 0)')
+    .option('-p, --port <port>', 'listen on this port (default: a free one)')
+    .action(async (runId: string | undefined, opts: { port?: string }, cmd: Command) => {
+      code = await (await import('./commands/watch.js')).watch(runId, { ...globals(cmd), ...opts });
     });
 
   program

@@ -1,4 +1,5 @@
 import type { GraphEdge, GraphNode, RunbookGraph } from './graph.js';
+import { filledGraph, foldGraph, type Detail, type FoldedGraph } from './fold.js';
 
 /**
  * The graph as a Mermaid flowchart (GitHub renders it in Markdown). Shapes: steps are boxes,
@@ -16,11 +17,24 @@ export function mermaidId(key: string): string {
   return `s_${key.replace(/[^A-Za-z0-9_]/g, (c) => `_${c.charCodeAt(0).toString(16)}_`)}`;
 }
 
-export function toMermaid(graph: RunbookGraph): string {
+/**
+ * `detail: 'folded'` (the default): the happy path as a spine, each step's failure decision folded
+ * into the step's label ("on failure: retry ≤3 / skip / abort"), the abort end drawn once with no
+ * edges into it, placeholders in their readable generic form. `full`: every state and transition.
+ */
+export function toMermaid(full: RunbookGraph, options: { detail?: Detail } = {}): string {
+  const folded = options.detail === 'full' ? null : foldGraph(filledGraph(full));
+  const graph = folded ? { ...folded.graph, nodes: folded.nodes, edges: folded.edges } : full;
   const lines = ['flowchart TD', `  %% ${oneLine(graph.title)} (${oneLine(graph.id)})`];
   if (graph.initial) lines.push(`  ${MERMAID_START}(("start")):::start --> ${mermaidId(graph.initial)}`);
-  for (const node of graph.nodes) lines.push(`  ${mermaidId(node.key)}${shape(node)}`);
-  for (const edge of graph.edges) lines.push(`  ${mermaidId(edge.from)} ${arrow(edge)}|"${text(edge.label)}"| ${mermaidId(edge.to)}`);
+  for (const node of graph.nodes) lines.push(`  ${mermaidId(node.key)}${shape(folded ? foldedNode(node, folded) : node)}`);
+  // the spine first, so Mermaid lays it out as the straight main line
+  const spine = new Set(folded ? folded.spine.slice(1).map((to, i) => `${folded.spine[i]}>${to}`) : []);
+  const ordered = [...graph.edges.filter((e) => spine.has(`${e.from}>${e.to}`)), ...graph.edges.filter((e) => !spine.has(`${e.from}>${e.to}`))];
+  for (const edge of ordered) {
+    const label = folded && edge.label === 'done' ? '' : `|"${text(edge.label)}"|`;
+    lines.push(`  ${mermaidId(edge.from)} ${arrow(edge)}${label} ${mermaidId(edge.to)}`);
+  }
   lines.push(
     '  classDef start fill:#1a202c,stroke:#1a202c,color:#ffffff',
     '  classDef step fill:#e8f0fe,stroke:#1e4e8c,color:#111111',
@@ -45,9 +59,19 @@ export function toMermaid(graph: RunbookGraph): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** A drawn node of the folded graph: its failure handling and abort folded into its marks. */
+function foldedNode(node: GraphNode, folded: FoldedGraph): GraphNode {
+  const marks = [...node.marks];
+  const failure = folded.failures.get(node.key);
+  if (failure) marks.push(`on failure: ${failure.summary}`);
+  for (const edge of folded.aborts.get(node.key) ?? []) marks.push(`${edge.trigger}: abort`);
+  if (folded.abortEnds.has(node.key)) marks.push('any step can abort');
+  return { ...node, marks };
+}
+
 function shape(node: GraphNode): string {
   const warning = node.destructive ? '⚠ ' : '';
-  const body = `"${warning}${text(node.label)}${node.marks.length ? `<br/><small>${text(node.marks.join(' · '))}</small>` : ''}"`;
+  const body = `"${warning}${text(node.label)}${node.marks.length ? `<br/><small>${node.marks.map(text).join('<br/>')}</small>` : ''}"`;
   switch (node.kind) {
     case 'prompt':
       return `{{${body}}}`;

@@ -6,6 +6,7 @@ import { namedRunPaths, stateDir } from '../../run/paths.js';
 import { runbookGraph } from '../../diagram/graph.js';
 import { toMermaid } from '../../diagram/mermaid.js';
 import { toDot } from '../../diagram/dot.js';
+import { DETAILS, type Detail } from '../../diagram/fold.js';
 import { ExitCode } from '../../exit-codes.js';
 import { UserError } from '../../user-error.js';
 import type { GlobalOptions } from '../program.js';
@@ -20,6 +21,8 @@ export interface DiagramOptions extends GlobalOptions {
   run?: string;
   /** Write here instead of stdout. */
   output?: string;
+  /** folded (default): the spine with failure handling folded into each step; full: every state and transition (mermaid, dot, svg). */
+  detail?: string;
 }
 
 /** `runbook diagram <runbook>`: the flow as Mermaid, DOT, SVG or the offline training page. */
@@ -31,18 +34,21 @@ export async function diagram(id: string, options: DiagramOptions): Promise<numb
   if (options.run && format !== 'html') {
     throw new UserError(`--run replays a run on the training page: use it with --format html (not ${format})`);
   }
+  const detail = (options.detail ?? 'folded').toLowerCase() as Detail;
+  if (!DETAILS.includes(detail)) throw new UserError(`unknown --detail '${options.detail}'; use one of: ${DETAILS.join(', ')}`);
+  if (options.detail && format === 'html') throw new UserError('--detail applies to mermaid, dot and svg; the training page folds failures and expands them on click');
   const runbook = await loadRunbook(id);
   let text: string;
   switch (format as DiagramFormat) {
     case 'mermaid':
-      text = toMermaid(runbookGraph(runbook));
+      text = toMermaid(runbookGraph(runbook), { detail });
       break;
     case 'dot':
-      text = toDot(runbookGraph(runbook));
+      text = toDot(runbookGraph(runbook), { detail });
       break;
     case 'svg': {
       const { renderSvg } = await import('../../diagram/svg.js');
-      text = await renderSvg(toDot(runbookGraph(runbook)));
+      text = await renderSvg(toDot(runbookGraph(runbook), { detail }));
       break;
     }
     case 'html': {
@@ -65,7 +71,7 @@ export async function diagram(id: string, options: DiagramOptions): Promise<numb
   return ExitCode.ok;
 }
 
-function runJournal(runId: string, runbookId: string, hash: string, stateDirFlag: string | undefined) {
+export function runJournal(runId: string, runbookId: string, hash: string, stateDirFlag: string | undefined) {
   const dir = stateDir(stateDirFlag);
   const paths = namedRunPaths(dir, runId);
   if (!existsSync(paths.journal)) throw new UserError(`no run '${runId}' in ${dir} (see: runbook runs)`, ExitCode.state);
