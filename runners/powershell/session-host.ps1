@@ -21,6 +21,11 @@
     Exit code: the script's `exit N` ($LASTEXITCODE of its runspace), 1 when it throws or its
     arguments do not bind, 0 when it ends without exit. Environment variables a step changes are
     put back after it. stdin at end of file ends the session (after the step in progress).
+
+    Unlike a script run on its own, a native program a step starts inherits the session's stdin,
+    which stays open between requests: a program that reads stdin waits (until the step's
+    timeout, which kills the session) instead of reading end of file. Give such a program its
+    input explicitly (`$null | & tool.exe`).
 #>
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
@@ -59,6 +64,10 @@ $cleanup = $null
 
 function New-StepRunspace {
     $rs = [System.Management.Automation.Runspaces.RunspaceFactory]::CreateRunspace($iss)
+    # as `powershell -File` runs a script on Windows: single-threaded apartment (COM-based cmdlets)
+    if ([Environment]::OSVersion.Platform -eq [PlatformID]::Win32NT) {
+        try { $rs.ApartmentState = [System.Threading.ApartmentState]::STA } catch { }
+    }
     $rs.OpenAsync()
     return $rs
 }
