@@ -3,11 +3,16 @@
 // compiled folders (see tsconfig.json "include") against its .js in dist/, and tsconfig.json and
 // package.json against dist/src/cli/main.js. Nothing changed: a few milliseconds, no TypeScript
 // loaded. `npm run build` always builds.
+//
+//   node scripts/build-if-stale.mjs [--then <module.js> [args...]]
+//
+// --then: afterwards, run that module in this same process with those arguments (npm start: one
+// node process instead of two).
 import { readdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -57,5 +62,11 @@ if (reason) {
   process.stderr.write(`runbook: building (${reason})\n`);
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
-  process.exit(result.status ?? 1);
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+const then = process.argv.indexOf('--then');
+if (then > 0 && process.argv[then + 1]) {
+  const module = resolve(root, process.argv[then + 1]);
+  process.argv = [process.argv[0], module, ...process.argv.slice(then + 2)];
+  await import(pathToFileURL(module).href);
 }
