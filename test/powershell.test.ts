@@ -47,10 +47,9 @@ describe.skipIf(skipWithoutPart('pwsh', PWSH))('PowerShell runner on real pwsh',
       ...readdirSync(SCRIPTS).map((f) => join(SCRIPTS, f)),
       ...readdirSync(join(SIM_HOST, 'manual')).map((f) => join(SIM_HOST, 'manual', f)),
     ].filter((f) => f.endsWith('.ps1') && !f.endsWith('selftest.ps1'));
-    const { BOOTSTRAP_FOR_LINT } = await import('../runners/powershell/transport.js');
-    const bootstrap = join(root, 'ssh-bootstrap.ps1');
-    writeFileSync(bootstrap, BOOTSTRAP_FOR_LINT);
-    const reports = await lint([...files, bootstrap]);
+    // the warm session's host script runs there too (locally with -File, over SSH as -EncodedCommand)
+    const { SESSION_HOST_PATH } = await import('../runners/powershell/warm-session.js');
+    const reports = await lint([...files, SESSION_HOST_PATH]);
     expect(reports).toHaveLength(files.length + 1);
     expect(files.length).toBeGreaterThanOrEqual(12);
     for (const report of reports) expect({ file: report.file, parseErrors: report.parseErrors, problems: report.problems }).toEqual({ file: report.file, parseErrors: [], problems: [] });
@@ -136,7 +135,9 @@ describe.skipIf(skipWithoutPart('pwsh', PWSH))('PowerShell runner on real pwsh',
     expect(findings).toEqual([]);
     expect(watch.seen()).toBeGreaterThan(3);
     const calls = readFileSync(log, 'utf8');
-    expect(calls.match(/^ARGV:/gm)!.length).toBeGreaterThanOrEqual(10); // every step, and miiskmu through pwsh
+    // one warm session served every step: no step script has a pwsh process of its own
+    expect(calls.match(/^ARGV:.*session-host\.ps1$/gm)).toHaveLength(1);
+    expect(calls).not.toMatch(/^ARGV:.*(detect|abandonKey|reinitEntra)\.ps1/m);
     expect(calls).not.toContain(SECRETS.adds);
     expect(calls).not.toContain(SECRETS.entra);
     expect(filesContainingSecrets(dir, [SECRETS.adds, SECRETS.entra])).toEqual([]);
