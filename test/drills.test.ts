@@ -30,7 +30,12 @@ describe('drills on the simulator', () => {
       journals.set(drill.name, journal);
       expect(journal.at(-1)).toMatchObject({ type: 'run-finished', state: drill.expect.final });
       expect(result.stderr).toMatch(/Debrief/);
-      expect(result.stderr).toContain(`ideal path: ${drill.drill!.ideal.join(' → ')}`);
+      // the trainee reads the briefing first; the debrief speaks in titles, never in state ids
+      for (const line of drill.drill!.briefing!) expect(result.stderr).toContain(line);
+      const idealLine = result.stderr.split('\n').find((l) => l.includes('ideal path:'))!;
+      expect(idealLine.split(' → ')).toHaveLength(drill.drill!.ideal.length);
+      for (const key of Object.keys(runbook.machine.root.states)) if (/[a-z][A-Z]/.test(key)) expect(result.stderr, key).not.toMatch(new RegExp(`\\b${key}\\b`));
+      expect(result.stderr).not.toMatch(/\{[a-z.]+\}/i);
       const wrongPassword = drill.name === 'wrong-password-first-try' || drill.name === 'connector-still-failing';
       if (wrongPassword) expect(result.stderr).toMatch(/AD DS connector account password for [a-z.]+ was entered 2 times \(the earlier ones were rejected\)/);
       else expect(result.stderr).toMatch(/mistakes: none/);
@@ -43,6 +48,26 @@ describe('drills on the simulator', () => {
       }
     });
   }
+
+  it('the drill list describes the situation, never the lesson', async () => {
+    const list = await cli(['train', RUNBOOK, '--list'], { stateDir: join(root, 'list') });
+    expect(list.exitCode).toBe(0);
+    for (const drill of drills) {
+      expect(drill.drill!.briefing?.length, drill.name).toBeGreaterThan(0);
+      expect(list.stdout).toContain(drill.drill!.title);
+      expect(list.stdout).not.toContain(drill.drill!.lesson);
+    }
+  });
+
+  it('an aborted drill\'s debrief counts the failure it met and says it was not handled', async () => {
+    const drill = drills.find((d) => d.name === 'service-fails-to-start')!;
+    const answers = answersFor(root, drill, { stepFailed: { '*': 'abort' } });
+    const result = await cli(['train', RUNBOOK, '--scenario', drill.name, '--answers', answers.path], { stateDir: join(root, 'aborted'), env: answers.env });
+    expect(result.exitCode, result.stderr.slice(-2000)).toBe(4);
+    expect(result.stderr).toMatch(/failures met: 1, handled: 0 of 1/);
+    expect(result.stderr).toMatch(/- Start the service \(a new key is created\): .* \(the run was aborted here\)/);
+    expect(result.stderr).toMatch(/aborted at "Start the service \(a new key is created\)"/);
+  });
 
   it('every ideal path is a path of the machine', () => {
     for (const drill of drills) {

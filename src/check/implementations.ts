@@ -45,6 +45,7 @@ export async function checkImplementations(
     }
     for (const scenario of kind.scenarios?.(runbook) ?? []) {
       const where = `runners/${kind.name}/${runbook.id}/scenarios/${scenario.name}.json`;
+      if (scenario.drill && !scenario.drill.briefing?.length) problems.push({ file: where, message: 'a drill needs a briefing: what the trainee would have in the real situation (never the answer)' });
       for (const state of scenario.drill?.ideal ?? []) if (!keys.has(state)) problems.push({ file: where, message: `drill's ideal path names '${state}', which is not a state of ${runbook.id}` });
       if (scenario.expect && !finals.has(scenario.expect.final)) problems.push({ file: where, message: `expects the run to end at '${scenario.expect.final}', which is not an end state of ${runbook.id}` });
     }
