@@ -145,6 +145,15 @@ describe('unusable run state', () => {
     expect(expectOneLineError(result)).toMatch(/names a state this runbook does not have/);
   });
 
+  it('a run id that is not one, or names no run: one plain line, nothing outside the state directory is read', async () => {
+    const stateDir = join(root, 'no-such-run');
+    for (const args of [['status', 'no-such-run'], ['resume', '../..'], ['verify', '../../etc'], ['report', '20260101-000000-abcd']]) {
+      const result = await cli(args, { stateDir });
+      expect(result.exitCode, args.join(' ')).toBe(5);
+      expect(expectOneLineError(result)).toBe(`runbook: no run named ${args[1]}; runbook runs lists them`);
+    }
+  });
+
   it('resume with nothing to resume', async () => {
     const result = await cli(['resume'], { stateDir: join(root, 'empty-state'), input: '' });
     expect(result.exitCode).toBe(5);

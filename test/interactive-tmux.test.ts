@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI, filesContainingSecrets, readJsonFile, readJsonLines, RUNBOOK, runDirs, tempDir } from './helpers/cli.js';
+import { answersFor, CLI, filesContainingSecrets, killAt, readJsonFile, readJsonLines, RUNBOOK, runDirs, scenarios, tempDir } from './helpers/cli.js';
 import { findExecutable, skipWithoutPart } from './helpers/parts.js';
 
 /** The interactive CLI in a real terminal: tmux types, capture-pane reads the screen. */
@@ -15,18 +15,22 @@ class Terminal {
   readonly name = `runbook-test-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
   readonly exitFile: string;
 
+  private readonly size: [number, number];
+
   constructor(
     private readonly stateDir: string,
     args: string,
+    size: [number, number] = [150, 50],
   ) {
     this.exitFile = join(root, `${this.name}.exit`);
     this.command = `RUNBOOK_STATE_DIR='${stateDir}' RUNBOOK_SIM_DELAY_MS=60 node '${CLI}' ${args}; echo $? > '${this.exitFile}'; sleep 600`;
+    this.size = size;
   }
 
   private readonly command: string;
 
   async start(): Promise<void> {
-    await execa(tmux!, ['new-session', '-d', '-s', this.name, '-x', '150', '-y', '50', this.command]);
+    await execa(tmux!, ['new-session', '-d', '-s', this.name, '-x', String(this.size[0]), '-y', String(this.size[1]), this.command]);
   }
 
   async screen(): Promise<string> {
@@ -146,6 +150,56 @@ describe.skipIf(skipWithoutPart('tmux', tmux))('the interactive CLI in a real te
       'password:fabrikam.com',
       'password:corp.tailspin.net',
     ]);
+  });
+});
+
+describe.skipIf(skipWithoutPart('tmux', tmux))('resuming after a crash, in a 120x40 terminal', () => {
+  it('the probe settles the step in doubt: its verdict and evidence, the menu drawn once with the verdict as default, numbers kept, words not ids', async () => {
+    const stateDir = join(root, 'in-doubt');
+    const scenario = scenarios().find((s) => s.name === 'one-connector')!;
+    const answers = answersFor(root, scenario);
+    const killed = await killAt(['run', RUNBOOK, '--target', 'sim:one-connector', '--answers', answers.path], 'applied:abandonKey', { stateDir, env: answers.env });
+    expect(killed.reached, killed.stderr).toBe(true);
+    const firstNumber = /── (\d+)\. Abandon the encryption key/.exec(killed.stderr)?.[1];
+    expect(firstNumber, killed.stderr).toBeDefined();
+
+    const term = new Terminal(stateDir, 'resume', [120, 40]);
+    await term.start();
+    try {
+      let screen = await term.waitFor(/In doubt: "Abandon the encryption key"/);
+      await sleep(500);
+      screen = await term.screen();
+      expect(screen).toMatch(/The probe read the server and says it took effect/);
+      expect(screen).toMatch(/no encryption key set is registered/);
+      // drawn once, with nothing printed beneath it while it is open
+      expect(screen.match(/In doubt: "Abandon the encryption key"/g)).toHaveLength(1);
+      expect(screen.match(/It took effect: mark it done and continue/g)).toHaveLength(1);
+      const lines = screen.split('\n').map((l) => l.trimEnd()).filter(Boolean);
+      const menuEnd = lines.findIndex((l) => l.includes('Abort the run'));
+      expect(lines.slice(menuEnd + 1).every((l) => /↑↓|navigate|enter/i.test(l)), lines.slice(menuEnd + 1).join('\n')).toBe(true);
+      // the probe's verdict is the proposed answer: the pointer is on it
+      expect(screen).toMatch(/❯ It took effect: mark it done and continue \(the probe says so\)/);
+      await term.keys('Enter');
+      screen = await term.waitFor('Password: AD DS connector account password for contoso.com');
+      // the step list was printed before the menu, and numbers go on from the first run
+      expect(screen).toMatch(new RegExp(`── ${Number(firstNumber) + 1}\\. Start the service \\(a new key is created\\)`));
+      await term.type(TYPED.adds);
+      await term.waitFor('User name: Entra ID administrator');
+      await term.type('admin@contoso.onmicrosoft.com');
+      await term.waitFor('Password: Entra ID administrator');
+      await term.type(TYPED.entra);
+      screen = await term.waitFor('Recovered');
+      expect(await term.exitCode()).toBe(0);
+      screen = await term.screen();
+      expect(screen).toMatch(/– Fix the service logon password {2}\(not taken\)/);
+      expect(screen).not.toMatch(/\{[A-Za-z.]+\}/);
+      for (const id of ['abandonKey', 'connectorPassword', 'inDoubt', 'preChecks']) expect(screen).not.toContain(id);
+    } finally {
+      await term.close();
+    }
+    const journal = readJsonLines(join(runDirs(stateDir)[0]!, 'journal.jsonl'));
+    expect(journal.filter((r) => r.type === 'probe')).toEqual([expect.objectContaining({ stepId: 'abandonKey', verdict: 'done' })]);
+    expect(readJsonFile(join(runDirs(stateDir)[0]!, 'simulated-server.json')).effects.filter((e: { op: string }) => e.op === 'abandon')).toHaveLength(1);
   });
 });
 

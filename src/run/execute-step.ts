@@ -132,7 +132,7 @@ async function resolveInDoubt(
   const probe = await probeInDoubt(session, meta, title, input, when);
   session.reporter.pause();
   session.reporter.warn(
-    `"${title}" was started at ${when} (attempt ${input.attemptId}) and did not report an end before the run stopped. ` +
+    `"${title}" was started at ${when} and did not report an end before the run stopped. ` +
       'It is NOT safe to run twice.' +
       (probe ? '' : ' Check the server before answering: is it still running there, and did it take effect?'),
   );

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import type { RunbookDefinition } from '../runbook/define.js';
+import { fillForPeople, type RunbookDefinition } from '../runbook/define.js';
+import { stateMeta, textValues } from '../runbook/describe.js';
 import type { ResolvedTarget, Runner } from '../runner/contract.js';
 import { machineHash } from '../runbook/machine-hash.js';
 import { loadRunbook } from '../runbook/load-runbook.js';
@@ -131,7 +132,8 @@ export async function resumeRun(
     recordRepair(session.journal, chain);
     session.journal.append({ type: 'run-resumed', by: session.operator.who, state: envelope.state, via: session.operator.via });
     session.log.info({ runId: id, state: envelope.state }, 'run resumed');
-    session.reporter.notice(`Resuming run ${id} of ${runbook.id} at "${envelope.state}" (last checkpoint ${envelope.updatedAt}).`);
+    const at = fillForPeople(stateMeta(runbook.machine, envelope.state)?.title ?? envelope.state, textValues(runbook.machine, envelope.state, (envelope.snapshot as { context?: unknown }).context));
+    session.reporter.notice(`Resuming run ${id} of "${runbook.title}" at "${at}" (last checkpoint ${envelope.updatedAt}).`);
     return opened(session, envelope.snapshot, () => {
       releaseTarget();
       releaseRun();
