@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   answersFor,
@@ -8,6 +8,7 @@ import {
   filesContainingSecrets,
   killAt,
   readJsonFile,
+  readJsonLines,
   RUNBOOK,
   runDirs,
   scenarios,
@@ -67,6 +68,13 @@ describe('bad input', () => {
     ['a secret value in the file', JSON.stringify({ secrets: { 'entra-admin': { password: 'x' } } }), /never the value itself/],
     ['a secret-looking answer', JSON.stringify({ answers: { adminPassword: 'x' } }), /looks like a secret/],
     ['a wrong answer type', JSON.stringify({ answers: { confirmAbandon: 42 } }), /must be a string/],
+    ['an unknown question', JSON.stringify({ answers: { confirmAbandonn: 'AADC01' } }), /'confirmAbandonn' is not a question aadconnect-encryption-key asks/],
+    ['a choice no question offers', JSON.stringify({ answers: { stepFailed: 'maybe' } }), /'maybe' is not an answer to 'stepFailed' \(one of: (retry|skip|abort)(, (retry|skip|abort)){2}\)/],
+    ['an answer for a step the runbook does not have', JSON.stringify({ answers: { stepFailed: { verfy: 'retry' } } }), /'stepFailed' has an answer for 'verfy', which is not a step/],
+    ['answers that are null', JSON.stringify({ answers: null }), /'answers' must be an object/],
+    ['no secret for the per-connector password', JSON.stringify({ answers: {}, secrets: { 'entra-admin': { username: 'a@b', stdin: true } } }), /no entry under 'secrets' for 'adds-password:\{connector\}'/],
+    ['a credential without its user name', JSON.stringify({ answers: {}, secrets: { 'adds-password:*': { stdin: true }, 'entra-admin': { stdin: true } } }), /secret 'entra-admin' needs a username/],
+    ['a file far too big', '['.repeat(2 * 1024 * 1024), /at most 1048576 bytes/],
     ['an unset secret variable', JSON.stringify({ secrets: { 'entra-admin': { env: 'RB_TEST_UNSET_VARIABLE' } } }), /RB_TEST_UNSET_VARIABLE, which is not set/],
   ])('a malformed answers file: %s', async (name, content, message) => {
     const stateDir = join(root, `answers-${name.replace(/\W+/g, '-')}`);
@@ -80,7 +88,7 @@ describe('bad input', () => {
 
   it('an answers file without an answer the run needs: the run stops there, saved and resumable', async () => {
     const stateDir = join(root, 'missing-answer');
-    const path = writeJson(root, 'no-confirm.json', { answers: { manual: 'done' } });
+    const path = writeJson(root, 'no-confirm.json', { answers: { manual: 'done' }, secrets: { 'adds-password:*': { stdin: true }, 'entra-admin': { username: 'admin@x', stdin: true } } });
     const result = await cli(['run', RUNBOOK, '--answers', path], { stateDir });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/no answer for 'confirmAbandon'/);
@@ -89,6 +97,43 @@ describe('bad input', () => {
     expect(checkpoint).toMatchObject({ status: 'active', state: 'confirmAbandon' });
     const server = readJsonFile(join(runDirs(stateDir)[0]!, 'simulated-server.json'));
     expect(server.effects).toEqual([]);
+  });
+
+  it('an answers file with a byte order mark (Notepad) is read; a device or a directory is refused at once', async () => {
+    const answers = answersFor(root, oneConnector);
+    const bom = join(root, 'bom.json');
+    writeFileSync(bom, `\uFEFF${readFileSync(answers.path, 'utf8')}`);
+    const ok = await cli(['run', RUNBOOK, '--answers', bom], { stateDir: join(root, 'bom'), env: answers.env });
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    const zero = join(root, 'zero.json');
+    symlinkSync('/dev/zero', zero);
+    for (const path of [zero, root]) {
+      const result = await cli(['run', RUNBOOK, '--answers', path], { stateDir: join(root, 'special') });
+      expect(result.exitCode).toBe(2);
+      expect(expectOneLineError(result)).toMatch(/is not a regular file/);
+    }
+    expect(existsSync(join(root, 'special', 'runs'))).toBe(false);
+  });
+
+  it('a connector found at run time with no secret: the step is not attempted nor counted, the run stops saved, and resume with a fixed file goes on', async () => {
+    const stateDir = join(root, 'late-secret');
+    const three = scenarios().find((s) => s.name === 'three-forests')!;
+    const full = answersFor(root, three);
+    const partial = writeJson(root, 'partial-secrets.json', {
+      ...readJsonFile(full.path),
+      secrets: { 'adds-password:contoso.com': { env: 'RB_TEST_ADDS' }, 'entra-admin': { username: 'admin@contoso.onmicrosoft.com', env: 'RB_TEST_ENTRA' } },
+    });
+    const first = await cli(['run', RUNBOOK, '--target', 'sim:three-forests', '--answers', partial], { stateDir, env: full.env });
+    expect(first.exitCode, first.stderr).toBe(2);
+    expect(first.stderr).toMatch(/no entry under 'secrets' for 'adds-password:fabrikam\.com'.*was not attempted/);
+    expect(first.stderr).toMatch(/is saved; continue with: runbook resume/);
+    const runDir = runDirs(stateDir)[0]!;
+    const journal = readJsonLines(join(runDir, 'journal.jsonl'));
+    expect(journal.filter((r) => r.type === 'step-failed')).toEqual([]);
+    expect(journal.filter((r) => r.type === 'step-started' && r.params?.connector === 'fabrikam.com')).toEqual([]);
+    const resumed = await cli(['resume', '--answers', full.path], { stateDir, env: full.env });
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    expect(readJsonFile(join(runDir, 'checkpoint.json'))).toMatchObject({ status: 'done', state: 'done' });
   });
 
   it('a wrong typed server name changes nothing', async () => {

@@ -108,7 +108,7 @@ describe('runbook packages', () => {
     const dir = projectCopy('missing-script');
     rmSync(join(dir, 'runners', 'powershell', RUNBOOK, 'abandonKey.ps1'));
     const stateDir = join(dir, 'state');
-    const answers = writeJson(dir, 'answers.json', { answers: { confirmAbandon: 'AADC01', manual: 'done' }, secrets: {} });
+    const answers = writeJson(dir, 'answers.json', { answers: { confirmAbandon: 'AADC01', manual: 'done' }, secrets: { 'adds-password:*': { stdin: true }, 'entra-admin': { username: 'admin@x', stdin: true } } });
     for (const target of ['pwsh-sim:one-connector', 'local', 'ssh://admin@aadc01.contoso.com']) {
       const result = await cliIn(dir, ['run', RUNBOOK, '--target', target, '--answers', answers, '--state-dir', stateDir]);
       expect(result.exitCode, result.stderr).toBe(2);
@@ -126,7 +126,7 @@ describe('runbook packages', () => {
     const dir = projectCopy('narrowed');
     const machine = join(dir, 'dist', 'machines', `${RUNBOOK}.js`);
     edit(machine, "title: 'Verify with a delta sync',", "title: 'Verify with a delta sync', runners: ['simulator'],");
-    const result = await cliIn(dir, ['run', RUNBOOK, '--target', 'local', '--answers', writeJson(dir, 'a.json', { answers: {}, secrets: {} }), '--state-dir', join(dir, 'state')]);
+    const result = await cliIn(dir, ['run', RUNBOOK, '--target', 'local', '--answers', writeJson(dir, 'a.json', { answers: {}, secrets: { 'adds-password:*': { stdin: true }, 'entra-admin': { username: 'admin@x', stdin: true } } }), '--state-dir', join(dir, 'state')]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/step "Verify with a delta sync" \(verify\) has no implementation for the powershell runner \(the step runs only on: simulator\)/);
   });

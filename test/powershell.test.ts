@@ -173,7 +173,7 @@ describe.skipIf(skipWithoutPart('pwsh', PWSH))('PowerShell runner on real pwsh',
       if (!scenario.expect.abandoned) expect(result.stdout).not.toMatch(/Abandon the encryption key/);
       expect(result.stdout).toContain(`■ ends`);
     }
-  });
+  }, 600_000);
 });
 
 afterAll(() => {

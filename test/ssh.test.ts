@@ -55,7 +55,7 @@ describe.skipIf(skip)('the ssh runner against a local OpenSSH server', () => {
       const journal = readJsonLines(join(runDirs(stateDir)[0]!, 'journal.jsonl'));
       const detect = journal.find((r) => r.type === 'step-finished' && r.stepId === 'detect');
       expect(detect.details.command).toMatch(/ssh -T -o BatchMode=yes -o StrictHostKeyChecking=yes .* powershell -EncodedCommand <bootstrap>/);
-      expect(journal.filter((r) => r.type === 'step-started').every((r) => r.runner === 'ssh')).toBe(true);
+      expect(journal.filter((r) => r.type === 'step-started').every((r) => r.runner === 'powershell')).toBe(true);
     });
   }
 

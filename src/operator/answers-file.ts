@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { UserError } from '../user-error.js';
 
 /** An answer: one value, successive values (one per time asked), or values by key ("*" for any other key). */
@@ -21,13 +21,32 @@ export interface AnswersFile {
 
 const SECRET_LOOKING = /password|secret|pwd|passphrase|token/i;
 
+/** An answers file is a few questions; anything bigger is a mistake (or /dev/zero). */
+export const MAX_ANSWERS_BYTES = 1024 * 1024;
+
 /** Reads and checks an answers file; every problem is a one-line error naming the file. */
 export function readAnswersFile(path: string): AnswersFile {
   let text: string;
+  let fd: number | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new UserError(`answers file ${path} is not a regular file`);
+    if (stat.size > MAX_ANSWERS_BYTES) throw new UserError(`answers file ${path} is ${stat.size} bytes; an answers file is at most ${MAX_ANSWERS_BYTES} bytes`);
+    const buffer = Buffer.alloc(stat.size);
+    let read = 0;
+    while (read < stat.size) {
+      const n = readSync(fd, buffer, read, stat.size - read, null);
+      if (n === 0) break;
+      read += n;
+    }
+    // Notepad on older Windows writes a byte order mark
+    text = buffer.subarray(0, read).toString('utf8').replace(/^\uFEFF/, '');
   } catch (error) {
+    if (error instanceof UserError) throw error;
     throw new UserError(`cannot read answers file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   let data: unknown;
   try {
@@ -44,14 +63,14 @@ export function readAnswersFile(path: string): AnswersFile {
     if (!['operator', 'answers', 'secrets', '$comment'].includes(key)) fail(`unknown field '${key}' (expected operator, answers, secrets)`);
   }
   if (file.operator !== undefined && typeof file.operator !== 'string') fail("'operator' must be a string");
-  const answers = (file.answers ?? {}) as Record<string, unknown>;
-  if (typeof answers !== 'object' || Array.isArray(answers)) fail("'answers' must be an object");
+  const answers = (file.answers === undefined ? {} : file.answers) as Record<string, unknown>;
+  if (answers === null || typeof answers !== 'object' || Array.isArray(answers)) fail("'answers' must be an object");
   for (const [id, value] of Object.entries(answers)) {
     if (!isAnswer(value)) fail(`answer '${id}' must be a string, a list of strings, or an object of those`);
     if (SECRET_LOOKING.test(id)) fail(`answer '${id}' looks like a secret; secrets never go in the file, name them under 'secrets' with env or stdin`);
   }
-  const secrets = (file.secrets ?? {}) as Record<string, unknown>;
-  if (typeof secrets !== 'object' || Array.isArray(secrets)) fail("'secrets' must be an object");
+  const secrets = (file.secrets === undefined ? {} : file.secrets) as Record<string, unknown>;
+  if (secrets === null || typeof secrets !== 'object' || Array.isArray(secrets)) fail("'secrets' must be an object");
   for (const [id, spec] of Object.entries(secrets)) {
     if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) fail(`secret '${id}' must be an object with env or stdin`);
     const s = spec as Record<string, unknown>;

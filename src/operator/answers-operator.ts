@@ -61,6 +61,11 @@ export class AnswersOperator implements Operator {
     return match.value;
   }
 
+  canAnswer(ref: SecretRef): boolean {
+    const entry = Object.entries(this.file.secrets).find(([pattern]) => matches(pattern, ref.id));
+    return entry !== undefined && (ref.kind !== 'credential' || Boolean(entry[1].username));
+  }
+
   async secret(ref: SecretRef, part: 'password' | 'username'): Promise<SecretAnswer> {
     const entry = Object.entries(this.file.secrets).find(([pattern]) => matches(pattern, ref.id));
     if (!entry) {

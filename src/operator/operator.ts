@@ -30,5 +30,7 @@ export interface Operator {
   text(question: Question): Promise<string>;
   choose(question: Question, choices: Choice[]): Promise<string>;
   secret(ref: SecretRef, part: 'password' | 'username'): Promise<SecretAnswer>;
+  /** Whether a secret can be answered at all (an answers file may lack it); absent: always. */
+  canAnswer?(ref: SecretRef): boolean;
   close(): void;
 }

@@ -8,6 +8,7 @@ import { readAttemptRecords } from '../journal/read-journal.js';
 import type { TimedRecord } from '../journal/records.js';
 import type { RunSession } from './session.js';
 import { holdAt } from './fault.js';
+import { UserError } from '../user-error.js';
 
 /**
  * The runner seam: every step actor the machine names in `setup({ actors })` is replaced here,
@@ -46,6 +47,15 @@ function stepActor(machine: AnyStateMachine, session: RunSession) {
     }
 
     const runner = pickRunner(session, input.stepId, meta);
+    // a secret the answers file cannot give (a connector found at run time): the step is not
+    // attempted, no failure is counted, and the run stops saved for `resume --answers <fixed>`
+    const unanswerable = input.secrets.find((ref) => session.operator.canAnswer?.(ref) === false);
+    if (unanswerable) {
+      session.interrupt(
+        new UserError(`the answers file has no entry under 'secrets' for '${unanswerable.id}' (${unanswerable.label}); "${title}" was not attempted`),
+      );
+      return new Promise<never>(() => {});
+    }
     session.journal.append({
       type: 'step-started',
       stepId: input.stepId,

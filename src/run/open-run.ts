@@ -30,7 +30,8 @@ export interface RunPlugs {
   runner(runbook: RunbookDefinition, target: ResolvedTarget, runDir: string): Promise<Runner>;
   /** Resolves a target id a run kept (resume). */
   target(runbook: RunbookDefinition, targetId: string): Promise<ResolvedTarget>;
-  operator(scrubber: Scrubber): Operator;
+  /** Whoever answers; an answers file is checked against the runbook here, before anything is written. */
+  operator(scrubber: Scrubber, runbook: RunbookDefinition): Operator;
   reporter: Reporter;
   verbose: boolean;
 }
@@ -156,7 +157,7 @@ export function openSession(
   chain: ChainHead,
 ): RunSession {
   const scrubber = new Scrubber();
-  const operator = plugs.operator(scrubber);
+  const operator = plugs.operator(scrubber, runbook);
   const journal = new Journal(paths.journal, scrubber.scrub, chain);
   return {
     runbook,

@@ -12,7 +12,7 @@ interface RerunOptions extends GlobalOptions {
 /** `runbook rerun <run-id> --from <step>`: the same run continues from a chosen step. */
 export async function rerun(runId: string, options: RerunOptions): Promise<number> {
   const reporter = new TerminalReporter();
-  const opened = await rerunRun(stateDir(options.stateDir), runId, options.from, plugs(() => makeOperator(options, reporter), reporter, options));
+  const opened = await rerunRun(stateDir(options.stateDir), runId, options.from, plugs((runbook) => makeOperator(options, reporter, runbook), reporter, options));
   reporter.stepList(boardOnDisk(opened.session, true));
   return finish(opened, reporter, options);
 }

@@ -1,5 +1,7 @@
 import { loadRunbook } from '../../runbook/load-runbook.js';
 import { readAnswersFile } from '../../operator/answers-file.js';
+import { checkAnswers } from '../../operator/check-answers.js';
+import type { RunbookDefinition } from '../../runbook/define.js';
 import { AnswersOperator } from '../../operator/answers-operator.js';
 import { InteractiveOperator } from '../../operator/interactive-operator.js';
 import type { Operator } from '../../operator/operator.js';
@@ -29,7 +31,7 @@ export async function run(runbookId: string, options: RunOptions, after?: (sessi
   const target = await resolveTarget(runbook, options.target, { simulatedHost: options.simulatedHost, sshConfig: options.sshConfig });
   if (options.dryRun) return (await import('./dry-run.js')).printDryRun(runbook, target);
   const reporter = new TerminalReporter();
-  const operator = makeOperator(options, reporter);
+  const operator = makeOperator(options, reporter, runbook);
   const opened = await startRun(stateDir(options.stateDir), runbook, target, plugs(() => operator, reporter, options));
   reporter.header(runbook.title, [
     `run ${opened.session.runId} · target ${target.id} (${target.describe}) · operator ${operator.who}`,
@@ -44,24 +46,29 @@ export async function run(runbookId: string, options: RunOptions, after?: (sessi
 export async function resume(runId: string | undefined, options: RunOptions): Promise<number> {
   const reporter = new TerminalReporter();
   // the operator is made once the run is found, so "nothing to resume" is said first
-  const opened = await resumeRun(stateDir(options.stateDir), runId, plugs(() => makeOperator(options, reporter), reporter, options));
+  const opened = await resumeRun(stateDir(options.stateDir), runId, plugs((runbook) => makeOperator(options, reporter, runbook), reporter, options));
   const { session } = opened;
   reporter.stepList(boardOnDisk(session, true));
   return finish(opened, reporter, options);
 }
 
-export function plugs(operator: () => Operator, reporter: TerminalReporter, options: RunOptions): RunPlugs {
+export function plugs(operator: (runbook: RunbookDefinition) => Operator, reporter: TerminalReporter, options: RunOptions): RunPlugs {
   return {
     runner: async (runbook, target, runDir) => (await runnerKind(target.kind)).createRunner(runbook, target, runDir),
     target: (runbook, targetId) => resolveTarget(runbook, targetId),
-    operator,
+    operator: (_scrubber, runbook) => operator(runbook),
     reporter,
     verbose: Boolean(options.verbose),
   };
 }
 
-export function makeOperator(options: RunOptions, reporter: TerminalReporter): Operator {
-  if (options.answers) return new AnswersOperator(readAnswersFile(options.answers), options.answers, whoAmI());
+export function makeOperator(options: RunOptions, reporter: TerminalReporter, runbook: RunbookDefinition): Operator {
+  if (options.answers) {
+    const file = readAnswersFile(options.answers);
+    const operator = new AnswersOperator(file, options.answers, whoAmI());
+    checkAnswers(file, options.answers, runbook);
+    return operator;
+  }
   if (!process.stdin.isTTY) {
     throw new UserError('standard input is not a terminal: give --answers <file> to run unattended (nothing was started)');
   }
