@@ -46,7 +46,14 @@ const powershell: RunnerKind = {
     const base = value.split('?')[0]!;
     if (base.startsWith('pwsh-sim:')) {
       const scenario = scenarioOf(runbook.id, base, 'pwsh-sim:');
-      return { id: `pwsh-sim:${scenario}`, kind: 'powershell', describe: `PowerShell against the simulated host, scenario ${scenario}`, lockKey: `pwsh-sim-${runbook.id}-${scenario}` };
+      const role = options.role;
+      return {
+        id: `pwsh-sim:${scenario}`,
+        kind: 'powershell',
+        describe: `PowerShell against the simulated host${role ? ` '${role}'` : ''}, scenario ${scenario}`,
+        lockKey: `pwsh-sim-${runbook.id}-${scenario}${role ? `-${role}` : ''}`,
+        ...(role ? { role } : {}),
+      };
     }
     if (base === 'local' || base === 'local:pwsh') {
       const { id, query } = withQuery(base, value, options);
@@ -74,6 +81,8 @@ const powershell: RunnerKind = {
       const pwsh = powershellExecutable(true);
       const env = {
         RUNBOOK_SIM_STATE: statePath,
+        // a multi-target run: this role's server inside the shared state file
+        ...(target.role ? { RUNBOOK_SIM_SERVER: target.role } : {}),
         PSModulePath: [simHostDir(runbook.id), process.env.PSModulePath].filter(Boolean).join(delimiter),
         // a simulated host's stand-in executables are pwsh scripts: they need pwsh on PATH
         PATH: [pwsh.includes('/') || pwsh.includes('\\') ? dirname(pwsh) : '', process.env.PATH].filter(Boolean).join(delimiter),

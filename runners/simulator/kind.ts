@@ -21,17 +21,25 @@ const simulator: RunnerKind = {
   async defaultTarget(runbook) {
     return hasWorld(runbook.id) && runbook.defaultScenario ? `sim:${runbook.defaultScenario}` : undefined;
   },
-  async resolveTarget(runbook, value) {
+  async resolveTarget(runbook, value, options) {
     if (value !== 'sim' && !value.startsWith('sim:')) return undefined;
     const scenario = scenarioOf(runbook.id, value === 'sim' ? `sim:${runbook.defaultScenario ?? ''}` : value, 'sim:');
-    return { id: `sim:${scenario}`, kind: 'simulator', describe: `simulated server, scenario ${scenario}`, lockKey: `sim-${runbook.id}-${scenario}` } satisfies ResolvedTarget;
+    // in a multi-target run each role is its own simulated server of the scenario, locked apart
+    const role = options.role;
+    return {
+      id: `sim:${scenario}`,
+      kind: 'simulator',
+      describe: role ? `simulated server '${role}' of scenario ${scenario}` : `simulated server, scenario ${scenario}`,
+      lockKey: `sim-${runbook.id}-${scenario}${role ? `-${role}` : ''}`,
+      ...(role ? { role } : {}),
+    } satisfies ResolvedTarget;
   },
   async createRunner(runbook, target, runDir) {
     const world = await loadWorld(runbook.id);
     const scenario = listScenarios(runbook.id).find((s) => `sim:${s.name}` === target.id);
     if (!world || !scenario) throw new UserError(`unknown scenario in target '${target.id}' for ${runbook.id}`);
     const statePath = join(runDir, SIM_STATE_FILE);
-    return { ...world.createRunner(statePath), prepare: () => world.initialize(scenario, statePath) };
+    return { ...world.createRunner(statePath, target.role), prepare: () => world.initialize(scenario, statePath) };
   },
   hasPackage: (runbook) => hasWorld(runbook.id),
   async implements(runbook, stepId, meta) {

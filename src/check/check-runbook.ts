@@ -6,6 +6,7 @@ import { runnerKinds } from '../runner/runner-kinds.js';
 import { checkFlow } from './flow.js';
 import { checkImplementations } from './implementations.js';
 import { checkStateTexts } from './state-texts.js';
+import { checkTargets } from './targets.js';
 import type { CheckProblem } from './problem.js';
 
 export interface CheckReport {
@@ -22,7 +23,7 @@ export async function checkRunbook(runbook: RunbookDefinition): Promise<CheckRep
   const implementations = await checkImplementations(runbook, await runnerKinds(), file, source);
   return {
     runbookId: runbook.id,
-    problems: [...checkStateTexts(runbook.machine, file, source), ...checkFlow(runbook, file, source), ...implementations.problems],
+    problems: [...checkStateTexts(runbook.machine, file, source), ...checkFlow(runbook, file, source), ...checkTargets(runbook, file, source), ...implementations.problems],
     notes: implementations.notes,
   };
 }

@@ -65,13 +65,17 @@ export async function runCli(argv: string[], version: string): Promise<number> {
   program
     .command('run <runbook>')
     .description('start a run (default target: the simulated server)')
-    .option('-t, --target <target>', 'sim:<scenario> | pwsh-sim:<scenario> | local | local:pwsh | ssh://user@host[:port] (the runner kinds in runners/)')
+    .option(
+      '-t, --target <target>',
+      'sim:<scenario> | pwsh-sim:<scenario> | local | local:pwsh | ssh://user@host[:port] (the runner kinds in runners/); for a runbook with several servers, once per role: --target active=ssh://aadc01 --target staging=ssh://aadc02',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .option('-a, --answers <file>', 'answers file for an unattended run (secrets come from env or stdin, never the file)')
     .option('--dry-run', 'run only the read-only steps; print what every other step would do')
     .option('--simulated-host', "the target is the runbook's simulated host: manual steps are done by its stand-ins")
     .option('--ssh-config <file>', 'ssh client configuration (ssh -F) for an ssh:// target')
     .option('--json', "when the run ends, write {runId, runbook, target, outcome, state, result} on stdout (human output stays on stderr)")
-    .action(async (runbook: string, opts: { target?: string; answers?: string; dryRun?: boolean; simulatedHost?: boolean; sshConfig?: string }, cmd: Command) => {
+    .action(async (runbook: string, opts: { target?: string[]; answers?: string; dryRun?: boolean; simulatedHost?: boolean; sshConfig?: string }, cmd: Command) => {
       code = await (await import('./commands/run.js')).run(runbook, { ...globals(cmd), ...opts });
     });
 

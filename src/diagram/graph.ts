@@ -118,7 +118,7 @@ function graphNode(key: string, node: StateNodeLike, initial: boolean): GraphNod
   }
   switch (meta.kind) {
     case 'step': {
-      const marks = [meta.destructive ? 'DESTRUCTIVE' : '', meta.idempotent ? '' : 'not safe to repeat', meta.manual ? 'manual' : ''].filter(Boolean);
+      const marks = [meta.on ? `on ${meta.on}` : '', meta.destructive ? 'DESTRUCTIVE' : '', meta.idempotent ? '' : 'not safe to repeat', meta.manual ? 'manual' : ''].filter(Boolean);
       return { ...base, kind: 'step', title: meta.title, label: meta.title, marks, destructive: meta.destructive, manual: meta.manual, idempotent: meta.idempotent };
     }
     case 'prompt':

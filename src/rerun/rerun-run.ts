@@ -10,7 +10,8 @@ import { acquireLock } from '../lock/lock-file.js';
 import type { Operator } from '../operator/operator.js';
 import { ExitCode } from '../exit-codes.js';
 import { UserError } from '../user-error.js';
-import { namedRunPaths, targetLockPath } from '../run/paths.js';
+import { namedRunPaths } from '../run/paths.js';
+import { acquireTargetLocks, sharesServer } from '../run/targets.js';
 import { holder, listRuns, opened, openSession, type OpenedRun, type RunPlugs } from '../run/open-run.js';
 import { confirmationFor, expectedName, readableTitle, rerunPoints, unconfirmedDestructive } from './rerun-plan.js';
 import { rerunSnapshot } from './rerun-snapshot.js';
@@ -52,8 +53,8 @@ export async function rerunRun(
     const target = await plugs.target(runbook, envelope.target);
     const runner = await plugs.runner(runbook, target, paths.dir);
     preflight(runbook, target, runner, from);
-    releaseTarget = acquireLock(targetLockPath(stateDir, target.lockKey), holder(), `target ${target.id}`);
-    const other = listRuns(stateDir).find((r) => r.runId !== runId && r.envelope?.status === 'active' && (r.envelope.lockKey ?? r.envelope.target) === target.lockKey);
+    releaseTarget = acquireTargetLocks(stateDir, target, holder());
+    const other = listRuns(stateDir).find((r) => r.runId !== runId && r.envelope?.status === 'active' && sharesServer(r.envelope.lockKey ?? r.envelope.target, target));
     if (other) {
       throw new UserError(`target ${envelope.target} has an unfinished run ${other.runId}; finish it first: runbook resume ${other.runId}`, ExitCode.locked);
     }

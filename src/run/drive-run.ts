@@ -128,8 +128,9 @@ async function askOperator(session: RunSession, snapshot: AnyMachineSnapshot, me
   const choice = available.find((c) => c.event.toLowerCase() === answer)!;
   let reason: string | undefined;
   if (choice.needsReason) {
-    reason = (await operator.text({ id: 'skipReason', key: stepId, message: 'Why is it safe to skip this step? (recorded)' })).trim();
-    if (!reason) throw new UserError('a skip needs a reason; nothing was changed (the run can be resumed)');
+    const ask = choice.reason ?? { id: 'skipReason', message: 'Why is it safe to skip this step? (recorded)' };
+    reason = (await operator.text({ id: ask.id, key: stepId, message: fillTemplate(ask.message, context) })).trim();
+    if (!reason) throw new UserError(`'${choice.label}' needs a reason; nothing was changed (the run can be resumed)`);
   }
   journal.append({ type: 'decision', question: prompt.id, state, ...(stepId ? { stepId } : {}), answer, ...(reason ? { reason } : {}), by: operator.who, via: operator.via });
   return { type: choice.event, ...(reason ? { reason } : {}) };

@@ -221,7 +221,7 @@ async function probeInDoubt(session: RunSession, meta: StepMeta, title: string, 
 
 /** Preflight refused the run already if a reachable step had no implementation; this is the last guard. */
 function pickRunner(session: RunSession, stepId: string, meta: StepMeta): Runner {
-  if (session.runner.canRun(stepId, meta)) return session.runner;
+  if (session.runner.canRun(stepId, meta)) return session.runner.forStep?.(stepId, meta) ?? session.runner;
   throw new StepFailure(`the ${session.runner.name} runner has no implementation of '${stepId}' in this runbook's package`, 'no-runner');
 }
 

@@ -19,7 +19,8 @@ import { secretSource } from '../secrets/secret-source.js';
 import { ExitCode } from '../exit-codes.js';
 import { UserError } from '../user-error.js';
 import { fsyncDirectory } from '../checkpoint/durable-write.js';
-import { namedRunPaths, newRunId, runPaths, runsDir, targetLockPath } from './paths.js';
+import { namedRunPaths, newRunId, runPaths, runsDir } from './paths.js';
+import { acquireTargetLocks, sharesServer } from './targets.js';
 import { preflight } from './preflight.js';
 import { driveRun, type RunEnd } from './drive-run.js';
 import type { Reporter } from './reporter.js';
@@ -64,9 +65,9 @@ export async function startRun(stateDir: string, runbook: RunbookDefinition, tar
   const paths = runPaths(stateDir, runId);
   const runner = await plugs.runner(runbook, target, paths.dir);
   preflight(runbook, target, runner);
-  const releaseTarget = acquireLock(targetLockPath(stateDir, target.lockKey), holder(), `target ${target.id}`);
+  const releaseTarget = acquireTargetLocks(stateDir, target, holder());
   try {
-    const unfinished = listRuns(stateDir).find((r) => r.envelope && (r.envelope.lockKey ?? r.envelope.target) === target.lockKey && r.envelope.status === 'active');
+    const unfinished = listRuns(stateDir).find((r) => r.envelope && sharesServer(r.envelope.lockKey ?? r.envelope.target, target) && r.envelope.status === 'active');
     if (unfinished?.envelope) {
       throw new UserError(
         `target ${target.id} has an unfinished run ${unfinished.runId} of ${unfinished.envelope.runbookId} (at ${unfinished.envelope.state}); resume it with: runbook resume ${unfinished.runId}`,
@@ -126,7 +127,7 @@ export async function resumeRun(
     const target = await plugs.target(runbook, envelope.target);
     const runner = await plugs.runner(runbook, target, paths.dir);
     preflight(runbook, target, runner, envelope.state);
-    releaseTarget = acquireLock(targetLockPath(stateDir, target.lockKey), holder(), `target ${target.id}`);
+    releaseTarget = acquireTargetLocks(stateDir, target, holder());
     cutCrashTail(paths.journal, chain);
     const session = openSession(runbook, id, target, runner, envelope.createdAt, paths, plugs, chain);
     session.journalCheck.active = true;

@@ -3,6 +3,7 @@ import { runbookStates } from '../runbook/describe.js';
 import { reachableStates } from '../runbook/reachable.js';
 import type { ResolvedTarget, Runner } from '../runner/contract.js';
 import { UserError } from '../user-error.js';
+import { targetFor } from './targets.js';
 
 /**
  * Before a run starts, and again on resume: every step the machine can still reach must have an
@@ -13,11 +14,13 @@ export function preflight(runbook: RunbookDefinition, target: ResolvedTarget, ru
   const reachable = reachableStates(runbook.machine, from);
   for (const { key, meta } of runbookStates(runbook.machine)) {
     if (meta?.kind !== 'step' || !reachable.has(key)) continue;
-    const declared = !meta.runners || meta.runners.includes(target.kind);
+    const part = targetFor(target, meta);
+    if (!part) throw new UserError(`runbook ${runbook.id} cannot run: step "${meta.title}" (${key}) names no role of its targets (meta.on: ${meta.on ?? 'none'}); nothing was started`);
+    const declared = !meta.runners || meta.runners.includes(part.kind);
     if (declared && runner.canRun(key, meta)) continue;
     throw new UserError(
-      `runbook ${runbook.id} cannot run on ${target.id}: step "${meta.title}" (${key}) has no implementation for the ${target.kind} runner` +
-        (declared ? ` in runners/${target.kind}/${runbook.id}/` : ` (the step runs only on: ${meta.runners!.join(', ')})`) +
+      `runbook ${runbook.id} cannot run on ${part.role ? `${part.role}=` : ''}${part.id}: step "${meta.title}" (${key}) has no implementation for the ${part.kind} runner` +
+        (declared ? ` in runners/${part.kind}/${runbook.id}/` : ` (the step runs only on: ${meta.runners!.join(', ')})`) +
         '; nothing was started',
     );
   }

@@ -33,7 +33,7 @@ export function stepBoard(runbook: RunbookDefinition, records: TimedRecord[], cu
         const last = [...byTitle.keys()].at(-1);
         if (last) byTitle.set(last, 'skipped');
       }
-      if (record.type === 'decision' && record.state === key && record.answer.startsWith('confirmed')) byTitle.set(fillForPeople(meta.title, context), 'done');
+      if (record.type === 'decision' && record.state === key && (record.answer.startsWith('confirmed') || (meta.kind === 'prompt' && record.answer !== 'cancel' && !record.answer.startsWith('rejected')))) byTitle.set(fillForPeople(meta.title, context), 'done');
     }
     const isCurrent = current === key || current === `${key}Failed`;
     if (byTitle.size === 0) {

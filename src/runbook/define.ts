@@ -34,6 +34,11 @@ export interface StepMeta {
   /** Lines the operator reads before the step runs (placeholders from the step's params). */
   briefing?: string[];
   /**
+   * In a runbook with `targetRoles`: the role whose server the step runs on (required there,
+   * checked by `runbook check`); each role's target gets its own runner. Absent otherwise.
+   */
+  on?: string;
+  /**
    * How to tell, read-only, whether the step's effect happened, for a step a crash left in doubt.
    * Required for a step that is not idempotent; each runner kind implements it beside the step.
    */
@@ -53,6 +58,8 @@ export interface DecisionChoice {
   label: string;
   /** The event carries `{ reason }` and the engine asks for it. */
   needsReason?: boolean;
+  /** How the reason is asked (answer id and question); default: a skip's reason (`skipReason`). */
+  reason?: { id: string; message: string };
 }
 
 /** A state that waits for the operator. `{a.b}` placeholders are filled from the context. */
@@ -94,6 +101,12 @@ export interface RunbookDefinition {
   defaultScenario?: string;
   /** Changes nothing anywhere: `runbook check` refuses any step that is not read-only. */
   readOnly?: boolean;
+  /**
+   * A runbook that works on several servers at once names their roles (`active`, `staging`): a
+   * run then takes one target per role (`--target active=... --target staging=...`), locks them
+   * all, and every step says with `meta.on` which role's server it runs on. Absent: one target.
+   */
+  targetRoles?: Array<{ name: string; title: string }>;
   machine: AnyStateMachine;
   /**
    * The run's result (a report), from the machine's context when the run ends: `run` and

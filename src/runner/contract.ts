@@ -82,6 +82,8 @@ export interface Runner {
   /** Sets up the target's state in the run directory, once, when a run starts (a simulated world). */
   prepare?(): void;
   run(input: StepInput, ctx: StepContext): Promise<StepResult>;
+  /** A multi-target run's runner: the runner of the role the step runs on. */
+  forStep?(stepId: string, meta: StepMeta): Runner;
   /** Called once when the run's process is about to stop driving the machine. */
   close?(): Promise<void>;
 }
@@ -97,12 +99,21 @@ export interface ResolvedTarget {
    * every runbook; a simulated one is per runbook and scenario.
    */
   lockKey: string;
+  /** In a multi-target run: the role this target plays (`active`, `staging`). */
+  role?: string;
+  /**
+   * A multi-target run's target: one resolved target per role (src/run/targets.ts). Its `id` is
+   * the canonical `role=target;role=target`, its `lockKey` every part's key joined with ' + '.
+   */
+  parts?: Record<string, ResolvedTarget>;
 }
 
 export interface TargetOptions {
   /** The target is a simulated host: its stand-ins carry out the manual steps (tests, training). */
   simulatedHost?: boolean;
   sshConfig?: string;
+  /** The role the target plays in a multi-target run (a simulated target picks its server by it). */
+  role?: string;
 }
 
 /** A scenario of a simulated world, as `show` and `train` present it. */

@@ -6,7 +6,7 @@ import { dryRun } from '../../run/dry-run.js';
 import { AnswersOperator } from '../../operator/answers-operator.js';
 import { whoAmI } from '../../run/open-run.js';
 import type { ResolvedTarget } from '../../runner/contract.js';
-import { runnerKind } from '../../runner/runner-kinds.js';
+import { createTargetRunner } from '../../run/targets.js';
 import { preflight } from '../../run/preflight.js';
 import { paint, useColor } from '../terminal-reporter.js';
 import { ExitCode } from '../../exit-codes.js';
@@ -17,7 +17,7 @@ export async function printDryRun(runbook: RunbookDefinition, target: ResolvedTa
   const c = paint(useColor(process.stdout));
   const w = (text = '') => process.stdout.write(`${text}\n`);
   try {
-    const runner = await (await runnerKind(target.kind)).createRunner(runbook, target, scratch);
+    const runner = await createTargetRunner(runbook, target, scratch);
     preflight(runbook, target, runner);
     runner.prepare?.();
     // a dry run asks nothing: a question would mean a step with an effect is being carried out

@@ -14,12 +14,13 @@ import type { RunSession } from '../../run/session.js';
 import type { RunEnd } from '../../run/drive-run.js';
 import { ExitCode } from '../../exit-codes.js';
 import { UserError } from '../../user-error.js';
-import { resolveTarget, runnerKind } from '../../runner/runner-kinds.js';
+import { createTargetRunner, resolveTargets } from '../../run/targets.js';
 import { TerminalReporter } from '../terminal-reporter.js';
 import { reportError, type GlobalOptions } from '../program.js';
 
 interface RunOptions extends GlobalOptions {
-  target?: string;
+  /** One target, or `role=target` values for a runbook with several servers (repeatable --target). */
+  target?: string | string[];
   answers?: string;
   dryRun?: boolean;
   simulatedHost?: boolean;
@@ -28,7 +29,7 @@ interface RunOptions extends GlobalOptions {
 
 export async function run(runbookId: string, options: RunOptions, after?: (session: RunSession) => void): Promise<number> {
   const runbook = await loadRunbook(runbookId);
-  const target = await resolveTarget(runbook, options.target, { simulatedHost: options.simulatedHost, sshConfig: options.sshConfig });
+  const target = await resolveTargets(runbook, options.target, { simulatedHost: options.simulatedHost, sshConfig: options.sshConfig });
   if (options.dryRun) return (await import('./dry-run.js')).printDryRun(runbook, target);
   const reporter = new TerminalReporter();
   const operator = makeOperator(options, reporter, runbook);
@@ -54,8 +55,8 @@ export async function resume(runId: string | undefined, options: RunOptions): Pr
 
 export function plugs(operator: (runbook: RunbookDefinition) => Operator, reporter: TerminalReporter, options: RunOptions): RunPlugs {
   return {
-    runner: async (runbook, target, runDir) => (await runnerKind(target.kind)).createRunner(runbook, target, runDir),
-    target: (runbook, targetId) => resolveTarget(runbook, targetId),
+    runner: (runbook, target, runDir) => createTargetRunner(runbook, target, runDir),
+    target: (runbook, targetId) => resolveTargets(runbook, targetId),
     operator: (_scrubber, runbook) => operator(runbook),
     reporter,
     verbose: Boolean(options.verbose),

@@ -12,7 +12,7 @@ export async function show(id: string, options: GlobalOptions): Promise<number> 
   const states = runbookStates(runbook.machine);
   const scenarios = (await scenariosOf(runbook)).map((s) => ({ name: s.name, description: s.description, ...(s.expect ? { expect: s.expect.final } : {}), ...(s.drill ? { drill: s.drill.title } : {}) }));
   if (options.json) {
-    const out = { id: runbook.id, title: runbook.title, summary: runbook.summary, appliesTo: runbook.appliesTo, machineHash: machineHash(runbook.machine), states: states.map((s) => ({ key: s.key, ...s.meta })), scenarios };
+    const out = { id: runbook.id, title: runbook.title, summary: runbook.summary, appliesTo: runbook.appliesTo, ...(runbook.targetRoles ? { targetRoles: runbook.targetRoles } : {}), machineHash: machineHash(runbook.machine), states: states.map((s) => ({ key: s.key, ...s.meta })), scenarios };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
   }
@@ -21,6 +21,7 @@ export async function show(id: string, options: GlobalOptions): Promise<number> 
   w(c.bold(runbook.title));
   w(runbook.summary);
   w(c.dim(`applies to: ${runbook.appliesTo}`));
+  if (runbook.targetRoles) w(c.dim(`runs on ${runbook.targetRoles.length} servers: ${runbook.targetRoles.map((r) => `${r.name} (${r.title})`).join(', ')}; --target ${runbook.targetRoles.map((r) => `${r.name}=<target>`).join(' --target ')}, or one sim:<scenario>`));
   let n = 0;
   for (const { key, meta } of states) {
     if (!meta || meta.kind === 'decision') continue;
@@ -33,7 +34,7 @@ export async function show(id: string, options: GlobalOptions): Promise<number> 
     n += 1;
     const tags =
       meta.kind === 'step'
-        ? [meta.destructive ? c.red('DESTRUCTIVE') : '', meta.manual ? c.yellow('manual') : '', meta.idempotent ? 'safe to repeat' : c.yellow('not safe to repeat'), meta.skippable ? 'skippable' : '', meta.runners ? `only on: ${meta.runners.join(', ')}` : '']
+        ? [meta.on ? c.bold(`[on ${meta.on}]`) : '', meta.destructive ? c.red('DESTRUCTIVE') : '', meta.manual ? c.yellow('manual') : '', meta.idempotent ? 'safe to repeat' : c.yellow('not safe to repeat'), meta.skippable ? 'skippable' : '', meta.runners ? `only on: ${meta.runners.join(', ')}` : '']
         : [c.yellow('asks the operator')];
     w(`${c.bold(`${n}. ${meta.title}`)}  ${c.dim(`(${key})`)}  ${tags.filter(Boolean).join(' · ')}`);
     for (const line of meta.instructions) w(`   ${line}`);

@@ -13,6 +13,7 @@ import type { GlobalOptions } from '../program.js';
 import type { StepMark } from '../../run/reporter.js';
 import { runbookGraph } from '../../diagram/graph.js';
 import { textFlow } from '../../diagram/text-flow.js';
+import { roleTargets } from '../../run/targets.js';
 
 export async function status(runId: string | undefined, options: GlobalOptions): Promise<number> {
   const dir = stateDir(options.stateDir);
@@ -25,8 +26,14 @@ export async function status(runId: string | undefined, options: GlobalOptions):
   const context = (envelope.snapshot as { context?: unknown }).context;
   const board = stepBoard(runbook, records, envelope.status === 'active' ? envelope.state : null, (envelope.snapshot as { context?: unknown }).context);
   const lastDecision = [...records].reverse().find((r) => r.type === 'decision');
+  // a multi-target run: which server each step touches
+  const targets = roleTargets(envelope.target);
+  const onRole = (key: string) => {
+    const meta = stateMeta(runbook.machine, key);
+    return meta?.kind === 'step' ? meta.on : undefined;
+  };
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runId: id, runbook: runbook.id, target: envelope.target, status: envelope.status, state: envelope.state, outcome: envelope.outcome, updatedAt: envelope.updatedAt, steps: board, lastDecision: lastDecision ?? null, runDir: paths.dir }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runId: id, runbook: runbook.id, target: envelope.target, status: envelope.status, state: envelope.state, outcome: envelope.outcome, updatedAt: envelope.updatedAt, ...(runbook.targetRoles ? { targets } : {}), steps: board.map((line) => (onRole(line.key) ? { ...line, on: onRole(line.key), onTarget: targets[onRole(line.key)!] ?? null } : line)), lastDecision: lastDecision ?? null, runDir: paths.dir }, null, 2)}\n`);
     return 0;
   }
   const c = paint(useColor(process.stdout));
@@ -38,7 +45,9 @@ export async function status(runId: string | undefined, options: GlobalOptions):
   w();
   for (const line of board) {
     const tags = [line.destructive ? 'destructive' : '', line.manual ? 'manual' : ''].filter(Boolean).join(', ');
-    w(`  ${MARKS[line.mark]} ${line.title}${tags ? c.dim(`  (${tags})`) : ''}`);
+    const role = onRole(line.key);
+    const on = role ? `  [on ${role}${targets[role] ? `: ${targets[role]}` : ''}]` : '';
+    w(`  ${MARKS[line.mark]} ${line.title}${on}${tags ? c.dim(`  (${tags})`) : ''}`);
   }
   w();
   w(c.bold('Flow'));

@@ -1,0 +1,23 @@
+<#
+.SYNOPSIS
+    After the guided wizard on the active server (a real server): reports StagingModeEnabled; the next step, the gate, decides.
+#>
+param(
+    [string]$AttemptId = '',
+    [string]$StepId = '',
+    [double]$PollIntervalSeconds = 10,
+    [int]$TimeoutSeconds = 540,
+    [string]$ActiveServer = '',
+    [string]$StagingServer = ''
+)
+$ErrorActionPreference = 'Stop'
+try { . (Join-Path $PSScriptRoot '_common.ps1') } catch {
+    [Console]::Out.WriteLine('RUNBOOK-RESULT {"ok":false,"error":"_common.ps1 could not be loaded from the script folder","category":"script-error","evidence":[]}')
+    exit 1
+}
+
+exit (Invoke-Step -AttemptId $AttemptId -StepId $StepId -ScriptPath $PSCommandPath -Arguments $args -Body {
+        Import-ADSyncModule
+        $s = Get-ADSyncScheduler -ErrorAction Stop
+        Add-Evidence (Format-Scheduler $s)
+    })
