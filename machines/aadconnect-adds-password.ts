@@ -46,7 +46,7 @@ const whichConnectors: PromptMeta = {
   kind: 'prompt',
   title: 'Which AD connectors get the new password?',
   instructions: [
-    'Failing now (no-start-credentials or Event 6000): {affected}. Every AD connector on {server}: {adConnectors}.',
+    'The connectors failing now (no-start-credentials or Event 6000) and every AD connector of the server are listed above.',
     'Choose every connector whose account had its password changed. When several forests use the same account, a',
     'connector that has not failed yet (no run since the change) will fail at its next run: include it.',
   ],
