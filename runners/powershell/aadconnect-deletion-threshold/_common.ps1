@@ -1,0 +1,238 @@
+# Shared helpers of the aadconnect-deletion-threshold step scripts. Dot-sourced by every script:
+#     . (Join-Path $PSScriptRoot '_common.ps1')
+# Runs on Windows PowerShell 5.1 and pwsh 7: no &&, ||, ??, ?., ternary, clean blocks,
+# ForEach-Object -Parallel, ConvertFrom-Json -AsHashtable.
+#
+# Contract: a script prints exactly one stdout line,
+#     RUNBOOK-RESULT {"ok":true,"output":<object|null>,"evidence":["..."]}              exit 0
+#     RUNBOOK-RESULT {"ok":false,"error":"...","category":"...","evidence":["..."]}      exit 1
+# as compact, ASCII-only JSON. Progress goes to stderr. This runbook passes no secret: the Entra sign-ins are guided steps.
+
+$ErrorActionPreference = 'Stop'
+$WarningPreference = 'SilentlyContinue'
+$InformationPreference = 'SilentlyContinue'
+$VerbosePreference = 'SilentlyContinue'
+$ProgressPreference = 'SilentlyContinue'
+# pwsh 7.3+: a native command's non-zero exit code is judged by the script, never thrown.
+$PSNativeCommandUseErrorActionPreference = $false
+
+if ($PSVersionTable.PSVersion.Major -lt 6) {
+    # Windows PowerShell 5.1 serializes PSObject-wrapped arrays as {"value":[...],"Count":n}.
+    try { Remove-TypeData -TypeName System.Array -ErrorAction Stop } catch { }
+}
+
+$script:RunbookEvidence = New-Object 'System.Collections.Generic.List[string]'
+$script:RunbookOutput = $null
+
+# ---------------------------------------------------------------------------------------------
+# Result line
+# ---------------------------------------------------------------------------------------------
+
+function Write-StepProgress([string]$Text) {
+    [Console]::Error.WriteLine($Text)
+}
+
+function Add-Evidence([string]$Text) {
+    $script:RunbookEvidence.Add($Text)
+}
+
+function Set-StepOutput($Output) {
+    $script:RunbookOutput = $Output
+}
+
+# Ends the step with a structured failure of the given category.
+function Stop-Step([string]$Message, [string]$Category = 'failed') {
+    $ex = New-Object System.InvalidOperationException $Message
+    $ex.Data['RunbookCategory'] = $Category
+    throw $ex
+}
+
+function ConvertTo-StringArray($Items) {
+    $list = New-Object 'System.Collections.Generic.List[string]'
+    foreach ($i in @($Items)) {
+        if ($null -ne $i) { $list.Add([string]$i) }
+    }
+    return , $list.ToArray()
+}
+
+function ConvertTo-CompactJson($Value) {
+    $json = ConvertTo-Json -InputObject $Value -Compress -Depth 10
+    # ASCII only, so that no console code page can damage the line.
+    $sb = New-Object System.Text.StringBuilder
+    foreach ($ch in $json.ToCharArray()) {
+        $code = [int]$ch
+        if ($code -gt 126) { [void]$sb.Append('\u' + $code.ToString('x4')) } else { [void]$sb.Append($ch) }
+    }
+    return $sb.ToString()
+}
+
+function Write-StepResultLine($Result) {
+    [Console]::Out.WriteLine('RUNBOOK-RESULT ' + (ConvertTo-CompactJson $Result))
+    [Console]::Out.Flush()
+}
+
+function Get-FailureCategory($ErrorRecord) {
+    $e = $ErrorRecord.Exception
+    while ($null -ne $e) {
+        if ($null -ne $e.Data -and $e.Data.Contains('RunbookCategory')) { return [string]$e.Data['RunbookCategory'] }
+        $e = $e.InnerException
+    }
+    return 'failed'
+}
+
+# Runs the script's body and prints the result line. Returns the exit code (0 ok, 1 failure).
+function Invoke-Step {
+    param(
+        [scriptblock]$Body,
+        [string]$AttemptId,
+        [string]$StepId,
+        [string]$ScriptPath,
+        [object[]]$Arguments
+    )
+    try {
+        if (-not $StepId) { $StepId = [System.IO.Path]::GetFileNameWithoutExtension($ScriptPath) }
+        $extra = @($Arguments | Where-Object { $null -ne $_ })
+        if ($extra.Count -gt 0) { Stop-Step ('unknown arguments: ' + ($extra -join ' ')) 'bad-arguments' }
+        if (-not $AttemptId) { Stop-Step 'the parameter -AttemptId is required' 'bad-arguments' }
+        # Read by the simulated ADSync host to record effects; real cmdlets ignore them.
+        $global:RunbookAttemptId = $AttemptId
+        $global:RunbookStepId = $StepId
+        $null = & $Body
+        Write-StepResultLine ([ordered]@{
+                ok = $true
+                output = $script:RunbookOutput
+                evidence = (ConvertTo-StringArray $script:RunbookEvidence)
+            })
+        return 0
+    } catch {
+        $category = Get-FailureCategory $_
+        $message = [string]$_.Exception.Message
+        if ($category -eq 'failed' -and $null -ne $_.InvocationInfo -and $_.InvocationInfo.ScriptLineNumber -gt 0) {
+            $where = [System.IO.Path]::GetFileName([string]$_.InvocationInfo.ScriptName)
+            Add-Evidence ("error raised at ${where}:" + $_.InvocationInfo.ScriptLineNumber + ': ' + ([string]$_.InvocationInfo.Line).Trim())
+        }
+        try {
+            Write-StepResultLine ([ordered]@{
+                    ok = $false
+                    error = $message
+                    category = $category
+                    evidence = (ConvertTo-StringArray $script:RunbookEvidence)
+                })
+        } catch {
+            [Console]::Out.WriteLine('RUNBOOK-RESULT {"ok":false,"error":"the result could not be serialized","category":"script-error","evidence":[]}')
+        }
+        return 1
+    }
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Host facts
+# ---------------------------------------------------------------------------------------------
+
+$script:Stopped = 'stopped-deletion-threshold-exceeded'
+$script:EntraId = 'b891884f-051e-4a83-95af-2544101c9083'
+
+function Get-InstallLocation {
+    try {
+        $loc = [string](Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\AD Sync' -Name Location -ErrorAction Stop).Location
+        if ($loc) { return $loc }
+    } catch { }
+    if ($env:ProgramFiles) { return (Join-Path $env:ProgramFiles 'Microsoft Azure AD Sync') }
+    return $null
+}
+
+function Import-ADSyncModule {
+    try {
+        Import-Module ADSync -ErrorAction Stop -DisableNameChecking -WarningAction SilentlyContinue
+        return
+    } catch {
+        $first = [string]$_.Exception.Message
+    }
+    $loc = Get-InstallLocation
+    if ($loc) {
+        $psd = Join-Path (Join-Path (Join-Path $loc 'Bin') 'ADSync') 'ADSync.psd1'
+        if (Test-Path -LiteralPath $psd) {
+            Import-Module $psd -ErrorAction Stop -DisableNameChecking -WarningAction SilentlyContinue
+            return
+        }
+    }
+    Stop-Step "the ADSync PowerShell module cannot be loaded: $first" 'module-missing'
+}
+
+function Get-ServerName {
+    if ($env:COMPUTERNAME) { return [string]$env:COMPUTERNAME }
+    return [System.Net.Dns]::GetHostName()
+}
+
+function ConvertTo-IsoTime([datetime]$Time) {
+    return $Time.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture)
+}
+
+function Get-ADSyncServiceState {
+    $svc = Get-Service -Name ADSync -ErrorAction Stop
+    return [pscustomobject]@{ Status = [string]$svc.Status }
+}
+
+function Wait-SyncIdle([double]$PollIntervalSeconds, [int]$TimeoutSeconds) {
+    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
+    $polls = 0
+    while ($true) {
+        $busy = @(Get-ADSyncConnectorRunStatus | Where-Object { $null -ne $_ })
+        if ($busy.Count -eq 0) { return $polls }
+        $polls++
+        Write-StepProgress 'waiting for the running sync to finish'
+        if ((Get-Date) -ge $deadline) { Stop-Step "a sync run was still in progress after $TimeoutSeconds s" 'timeout' }
+        if ($PollIntervalSeconds -gt 0) { Start-Sleep -Milliseconds ([int]($PollIntervalSeconds * 1000)) }
+    }
+}
+
+function Get-EntraConnector {
+    $c = @(Get-ADSyncConnector -ErrorAction Stop | Where-Object { ([string]$_.Identifier).Trim('{', '}') -eq $script:EntraId })
+    if ($c.Count -eq 0) { Stop-Step 'no Entra connector (identifier b891884f-051e-4a83-95af-2544101c9083) on this server' 'no-entra-connector' }
+    return $c[0]
+}
+
+# The Entra connector's Export results, newest first (the order is not documented: sorted here).
+function Get-ExportRuns {
+    $r = @(Get-ADSyncRunProfileResult -ConnectorId $script:EntraId -NumberRequested 20 -ErrorAction Stop | Where-Object { $null -ne $_ -and [string]$_.RunProfileName -eq 'Export' })
+    return @($r | Sort-Object -Property StartDate -Descending)
+}
+
+# Runs csexport on the Entra connector and reads its pending deletions with a streaming reader:
+# cs-object elements holding unapplied-export/delta operation="delete". The DN shown is the
+# onPremisesDistinguishedName attribute when the object carries one, else cs-dn.
+# Returns @{ Deletes; ByType (ordered); Dns (list) }.
+function Read-PendingDeletes([string]$ConnectorName) {
+    $bin = Join-Path (Get-InstallLocation) 'Bin'
+    $exe = Join-Path $bin 'csexport.exe'
+    if (-not (Test-Path -LiteralPath $exe)) { Stop-Step "csexport.exe not found in $bin" 'csexport-missing' }
+    $file = Join-Path ([System.IO.Path]::GetTempPath()) ('runbook-pending-' + [guid]::NewGuid().ToString('N') + '.xml')
+    try {
+        $out = & $exe $ConnectorName $file '/f:x' 2>&1
+        if ($LASTEXITCODE -ne 0 -or -not (Test-Path -LiteralPath $file)) { Stop-Step ("csexport failed (exit $LASTEXITCODE): " + (@($out) -join ' ')) 'csexport-failed' }
+        $byType = [ordered]@{}
+        $dns = New-Object 'System.Collections.Generic.List[string]'
+        $settings = New-Object System.Xml.XmlReaderSettings
+        $settings.IgnoreWhitespace = $true
+        $reader = [System.Xml.XmlReader]::Create($file, $settings)
+        try {
+            while ($reader.ReadToFollowing('cs-object')) {
+                $doc = New-Object System.Xml.XmlDocument
+                $node = $doc.ReadNode($reader.ReadSubtree())
+                if ($null -eq $node.SelectSingleNode("unapplied-export/delta[@operation='delete']")) { continue }
+                $type = [string]$node.GetAttribute('object-type')
+                if ($byType.Contains($type)) { $byType[$type] = $byType[$type] + 1 } else { $byType[$type] = 1 }
+                $dn = [string]$node.GetAttribute('cs-dn')
+                $attr = $node.SelectSingleNode(".//attr[@name='onPremisesDistinguishedName']/value")
+                if ($null -ne $attr -and $attr.InnerText) { $dn = [string]$attr.InnerText }
+                $dns.Add($dn)
+            }
+        } finally { $reader.Dispose() }
+        $n = 0
+        foreach ($k in $byType.Keys) { $n += $byType[$k] }
+        return [pscustomobject]@{ Deletes = $n; ByType = $byType; Dns = $dns }
+    } finally {
+        if (Test-Path -LiteralPath $file) { Remove-Item -LiteralPath $file -Force }
+    }
+}
