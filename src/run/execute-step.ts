@@ -8,6 +8,7 @@ import { readAttemptRecords } from '../journal/read-journal.js';
 import type { TimedRecord } from '../journal/records.js';
 import type { RunSession } from './session.js';
 import { holdAt } from './fault.js';
+import { UserError } from '../user-error.js';
 
 /**
  * The runner seam: every step actor the machine names in `setup({ actors })` is replaced here,
@@ -38,7 +39,19 @@ function stepActor(machine: AnyStateMachine, session: RunSession) {
       }
       const failed = prior.find((r) => r.type === 'step-failed');
       if (failed?.type === 'step-failed') throw toMachineError(new StepFailure(failed.error.message, failed.error.category));
-      if ((await resolveInDoubt(session, meta, title, input, prior[0]!)) === 'marked-done') {
+      let resolved: Awaited<ReturnType<typeof resolveInDoubt>>;
+      try {
+        resolved = await resolveInDoubt(session, meta, title, input, prior[0]!);
+      } catch (error) {
+        // no decision (the answers file cannot decide, or Ctrl-C at the prompt) is not the step
+        // failing: a failure decision could run the step again. Stop here, the attempt stays in doubt.
+        if (error instanceof UserError || isOperatorInterrupt(error)) {
+          session.interrupt(error);
+          return new Promise<never>(() => {});
+        }
+        throw error;
+      }
+      if (resolved === 'marked-done') {
         session.reporter.stepDone(title, ['(marked done by the operator)'], 0, true);
         return null;
       }
