@@ -39,7 +39,19 @@ function stepActor(machine: AnyStateMachine, session: RunSession) {
       }
       const failed = prior.find((r) => r.type === 'step-failed');
       if (failed?.type === 'step-failed') throw toMachineError(new StepFailure(failed.error.message, failed.error.category));
-      if ((await resolveInDoubt(session, meta, title, input, prior[0]!)) === 'marked-done') {
+      let resolved: Awaited<ReturnType<typeof resolveInDoubt>>;
+      try {
+        resolved = await resolveInDoubt(session, meta, title, input, prior[0]!);
+      } catch (error) {
+        // no decision (the answers file cannot decide, or Ctrl-C at the prompt) is not the step
+        // failing: a failure decision could run the step again. Stop here, the attempt stays in doubt.
+        if (error instanceof UserError || isOperatorInterrupt(error)) {
+          session.interrupt(error);
+          return new Promise<never>(() => {});
+        }
+        throw error;
+      }
+      if (resolved === 'marked-done') {
         session.reporter.stepDone(title, ['(marked done by the operator)'], 0, true);
         return null;
       }

@@ -1,0 +1,428 @@
+# Shared helpers of the aadconnect-entra-credential step scripts. Dot-sourced by every script:
+#     . (Join-Path $PSScriptRoot '_common.ps1')
+# Runs on Windows PowerShell 5.1 and pwsh 7: no &&, ||, ??, ?., ternary, clean blocks,
+# ForEach-Object -Parallel, ConvertFrom-Json -AsHashtable.
+#
+# Contract: a script prints exactly one stdout line,
+#     RUNBOOK-RESULT {"ok":true,"output":<object|null>,"evidence":["..."]}              exit 0
+#     RUNBOOK-RESULT {"ok":false,"error":"...","category":"...","evidence":["..."]}      exit 1
+# as compact, ASCII-only JSON. Progress goes to stderr. Secrets arrive on stdin only (see Read-SecretLine).
+
+$ErrorActionPreference = 'Stop'
+$WarningPreference = 'SilentlyContinue'
+$InformationPreference = 'SilentlyContinue'
+$VerbosePreference = 'SilentlyContinue'
+$ProgressPreference = 'SilentlyContinue'
+# pwsh 7.3+: a native command's non-zero exit code is judged by the script, never thrown.
+$PSNativeCommandUseErrorActionPreference = $false
+
+if ($PSVersionTable.PSVersion.Major -lt 6) {
+    # Windows PowerShell 5.1 serializes PSObject-wrapped arrays as {"value":[...],"Count":n}.
+    try { Remove-TypeData -TypeName System.Array -ErrorAction Stop } catch { }
+}
+
+$script:RunbookEvidence = New-Object 'System.Collections.Generic.List[string]'
+$script:RunbookOutput = $null
+
+# ---------------------------------------------------------------------------------------------
+# Result line
+# ---------------------------------------------------------------------------------------------
+
+function Write-StepProgress([string]$Text) {
+    [Console]::Error.WriteLine($Text)
+}
+
+function Add-Evidence([string]$Text) {
+    $script:RunbookEvidence.Add($Text)
+}
+
+function Set-StepOutput($Output) {
+    $script:RunbookOutput = $Output
+}
+
+# Ends the step with a structured failure of the given category.
+function Stop-Step([string]$Message, [string]$Category = 'failed') {
+    $ex = New-Object System.InvalidOperationException $Message
+    $ex.Data['RunbookCategory'] = $Category
+    throw $ex
+}
+
+function ConvertTo-StringArray($Items) {
+    $list = New-Object 'System.Collections.Generic.List[string]'
+    foreach ($i in @($Items)) {
+        if ($null -ne $i) { $list.Add([string]$i) }
+    }
+    return , $list.ToArray()
+}
+
+function ConvertTo-CompactJson($Value) {
+    $json = ConvertTo-Json -InputObject $Value -Compress -Depth 10
+    # ASCII only, so that no console code page can damage the line.
+    $sb = New-Object System.Text.StringBuilder
+    foreach ($ch in $json.ToCharArray()) {
+        $code = [int]$ch
+        if ($code -gt 126) { [void]$sb.Append('\u' + $code.ToString('x4')) } else { [void]$sb.Append($ch) }
+    }
+    return $sb.ToString()
+}
+
+function Write-StepResultLine($Result) {
+    [Console]::Out.WriteLine('RUNBOOK-RESULT ' + (ConvertTo-CompactJson $Result))
+    [Console]::Out.Flush()
+}
+
+function Get-FailureCategory($ErrorRecord) {
+    $e = $ErrorRecord.Exception
+    while ($null -ne $e) {
+        if ($null -ne $e.Data -and $e.Data.Contains('RunbookCategory')) { return [string]$e.Data['RunbookCategory'] }
+        $e = $e.InnerException
+    }
+    return 'failed'
+}
+
+# Runs the script's body and prints the result line. Returns the exit code (0 ok, 1 failure).
+function Invoke-Step {
+    param(
+        [scriptblock]$Body,
+        [string]$AttemptId,
+        [string]$StepId,
+        [string]$ScriptPath,
+        [object[]]$Arguments
+    )
+    try {
+        if (-not $StepId) { $StepId = [System.IO.Path]::GetFileNameWithoutExtension($ScriptPath) }
+        $extra = @($Arguments | Where-Object { $null -ne $_ })
+        if ($extra.Count -gt 0) { Stop-Step ('unknown arguments: ' + ($extra -join ' ')) 'bad-arguments' }
+        if (-not $AttemptId) { Stop-Step 'the parameter -AttemptId is required' 'bad-arguments' }
+        # Read by the simulated ADSync host to record effects; real cmdlets ignore them.
+        $global:RunbookAttemptId = $AttemptId
+        $global:RunbookStepId = $StepId
+        $null = & $Body
+        Write-StepResultLine ([ordered]@{
+                ok = $true
+                output = $script:RunbookOutput
+                evidence = (ConvertTo-StringArray $script:RunbookEvidence)
+            })
+        return 0
+    } catch {
+        $category = Get-FailureCategory $_
+        $message = [string]$_.Exception.Message
+        if ($category -eq 'failed' -and $null -ne $_.InvocationInfo -and $_.InvocationInfo.ScriptLineNumber -gt 0) {
+            $where = [System.IO.Path]::GetFileName([string]$_.InvocationInfo.ScriptName)
+            Add-Evidence ("error raised at ${where}:" + $_.InvocationInfo.ScriptLineNumber + ': ' + ([string]$_.InvocationInfo.Line).Trim())
+        }
+        try {
+            Write-StepResultLine ([ordered]@{
+                    ok = $false
+                    error = $message
+                    category = $category
+                    evidence = (ConvertTo-StringArray $script:RunbookEvidence)
+                })
+        } catch {
+            [Console]::Out.WriteLine('RUNBOOK-RESULT {"ok":false,"error":"the result could not be serialized","category":"script-error","evidence":[]}')
+        }
+        return 1
+    }
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Host facts
+# ---------------------------------------------------------------------------------------------
+
+$script:ParametersKey = 'HKLM:\SYSTEM\CurrentControlSet\Services\ADSync\Parameters'
+$script:EntraConnectorId = 'b891884f-051e-4a83-95af-2544101c9083'
+$script:AbaMinBuild = '2.5.3.0'
+# The credential events this runbook reads (Application log, filtered on Id, not on provider).
+$script:CredentialEvents = @(6900, 659, 1012, 906)
+
+function Import-ADSyncModule {
+    try {
+        Import-Module ADSync -ErrorAction Stop -DisableNameChecking -WarningAction SilentlyContinue
+        return
+    } catch {
+        $first = [string]$_.Exception.Message
+    }
+    # The module ships in the sync engine's Bin folder; it is not always on PSModulePath.
+    $path = $null
+    try { $path = [string](Get-ItemProperty -Path $script:ParametersKey -Name Path -ErrorAction Stop).Path } catch { }
+    if (-not $path -and $env:ProgramFiles) { $path = Join-Path $env:ProgramFiles 'Microsoft Azure AD Sync' }
+    if ($path) {
+        $psd = Join-Path (Join-Path (Join-Path $path 'Bin') 'ADSync') 'ADSync.psd1'
+        if (Test-Path -LiteralPath $psd) {
+            Import-Module $psd -ErrorAction Stop -DisableNameChecking -WarningAction SilentlyContinue
+            return
+        }
+    }
+    Stop-Step "the ADSync PowerShell module cannot be loaded: $first" 'module-missing'
+}
+
+function Get-ServerName {
+    if ($env:COMPUTERNAME) { return [string]$env:COMPUTERNAME }
+    return [System.Net.Dns]::GetHostName()
+}
+
+# Now, to the whole millisecond (event times are compared with it).
+function Get-NowMs {
+    return [DateTimeOffset]::FromUnixTimeMilliseconds([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()).LocalDateTime
+}
+
+function Format-Iso([datetime]$Time) {
+    return $Time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", [System.Globalization.CultureInfo]::InvariantCulture)
+}
+
+function ConvertFrom-Iso([string]$Text) {
+    return [datetime]::Parse($Text, [Globalization.CultureInfo]::InvariantCulture, [Globalization.DateTimeStyles]::RoundtripKind).ToUniversalTime()
+}
+
+# -1, 0, 1 comparing dotted builds.
+function Compare-Build([string]$A, [string]$B) {
+    $pa = @($A.Split('.') | ForEach-Object { [int]0 + ($_ -replace '\D', '') })
+    $pb = @($B.Split('.') | ForEach-Object { [int]0 + ($_ -replace '\D', '') })
+    $n = [Math]::Max($pa.Count, $pb.Count)
+    for ($i = 0; $i -lt $n; $i++) {
+        $x = 0; if ($i -lt $pa.Count) { $x = $pa[$i] }
+        $y = 0; if ($i -lt $pb.Count) { $y = $pb[$i] }
+        if ($x -lt $y) { return -1 }
+        if ($x -gt $y) { return 1 }
+    }
+    return 0
+}
+
+function Get-ADSyncServiceState {
+    $svc = Get-Service -Name ADSync -ErrorAction Stop
+    return [pscustomobject]@{ Status = [string]$svc.Status; DisplayName = [string]$svc.DisplayName }
+}
+
+# The build: the file version of miiserver.exe in the install folder, else the module's version.
+function Get-SyncBuild {
+    $path = $null
+    try { $path = [string](Get-ItemProperty -Path $script:ParametersKey -Name Path -ErrorAction Stop).Path } catch { }
+    if (-not $path -and $env:ProgramFiles) { $path = $env:ProgramFiles + '\Microsoft Azure AD Sync' }
+    if ($path) {
+        try { return [string](Get-Item -LiteralPath ($path.TrimEnd('\') + '\Bin\miiserver.exe') -ErrorAction Stop).VersionInfo.FileVersion } catch { }
+    }
+    $m = Get-Module -Name ADSync | Select-Object -First 1
+    if ($null -ne $m) { return [string]$m.Version }
+    return '0.0.0.0'
+}
+
+function Get-EntraConnector {
+    return (Get-ADSyncConnector -Identifier $script:EntraConnectorId -ErrorAction Stop)
+}
+
+function Get-ConnectorParameter($Connector, [string]$Name) {
+    try {
+        $p = $Connector.ConnectivityParameters[$Name]
+        if ($null -eq $p) { return $null }
+        $v = $p.Value
+        if ($null -eq $v -or [string]$v -eq '') { return $null }
+        return [string]$v
+    } catch { return $null }
+}
+
+# The first of the named properties the object has with a value (property names beyond
+# ConnectorIdentityType are not documented: several spellings are tried).
+function Get-FirstProperty($Object, [string[]]$Names) {
+    if ($null -eq $Object) { return $null }
+    foreach ($n in $Names) {
+        $p = $Object.PSObject.Properties[$n]
+        if ($null -ne $p -and $null -ne $p.Value -and [string]$p.Value -ne '') { return $p.Value }
+    }
+    return $null
+}
+
+# How the Entra connector signs in: Get-ADSyncEntraConnectorCredential (2.5.3.0 and later), else
+# the connector's UserName (Sync_... = ServiceAccount, <appId>@... = Application).
+# Returns @{ Type = 'ServiceAccount'|'Application'|$null; Source; Note; Credential; UserName }.
+function Get-EntraIdentity {
+    $userName = $null
+    try { $userName = Get-ConnectorParameter (Get-EntraConnector) 'UserName' } catch { }
+    $cmd = Get-Command -Name Get-ADSyncEntraConnectorCredential -ErrorAction SilentlyContinue
+    if ($null -ne $cmd) {
+        $cred = Get-ADSyncEntraConnectorCredential -ErrorAction Stop | Select-Object -First 1
+        $t = [string]$cred.ConnectorIdentityType
+        if ($t -ne 'ServiceAccount' -and $t -ne 'Application') { $t = $null }
+        return [pscustomobject]@{ Type = $t; Source = 'cmdlet'; Note = "Get-ADSyncEntraConnectorCredential: ConnectorIdentityType $($cred.ConnectorIdentityType)"; Credential = $cred; UserName = $userName }
+    }
+    $t = $null
+    if ($userName -match '^(?i)Sync_') { $t = 'ServiceAccount' }
+    elseif ($userName -match '^(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}@') { $t = 'Application' }
+    $says = 'nothing'
+    if ($t) { $says = $t }
+    $build = Get-SyncBuild
+    return [pscustomobject]@{ Type = $t; Source = 'username-pattern'; Note = "Get-ADSyncEntraConnectorCredential is not on build ${build}: the UserName $userName says $says"; Credential = $null; UserName = $userName }
+}
+
+# The application certificate as Get-ADSyncEntraConnectorCredential shows it.
+function Get-AppCertificate($Credential) {
+    $tp = Get-FirstProperty $Credential @('CertificateThumbprint', 'Thumbprint')
+    $na = Get-FirstProperty $Credential @('CertificateNotAfter', 'NotAfter', 'CertificateExpiry')
+    $by = Get-FirstProperty $Credential @('CertificateManagedBy', 'ApplicationManagedBy')
+    $id = Get-FirstProperty $Credential @('ApplicationId', 'ClientId', 'AppId')
+    $notAfter = $null
+    if ($null -ne $na) { $notAfter = ([datetime]$na).ToUniversalTime() }
+    $tpText = $null
+    if ($null -ne $tp) { $tpText = ([string]$tp).ToUpperInvariant() }
+    return [pscustomobject]@{ Thumbprint = $tpText; NotAfter = $notAfter; ManagedBy = [string]$by; AppId = [string]$id }
+}
+
+function Get-EventsSince([int[]]$Id, [datetime]$Since) {
+    $filter = @{ LogName = 'Application'; Id = $Id; StartTime = $Since }
+    try {
+        $found = @(Get-WinEvent -FilterHashtable $filter -ErrorAction Stop)
+    } catch {
+        if ([string]$_.FullyQualifiedErrorId -like 'NoMatchingEventsFound*' -or [string]$_.Exception.Message -like 'No events were found*') { return }
+        throw
+    }
+    $found
+}
+
+# Polls Get-ADSyncConnectorRunStatus until idle. Returns the number of busy polls.
+function Wait-SyncIdle([double]$PollIntervalSeconds, [int]$TimeoutSeconds) {
+    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
+    $polls = 0
+    while ($true) {
+        $busy = @(Get-ADSyncConnectorRunStatus | Where-Object { $null -ne $_ })
+        if ($busy.Count -eq 0) { return $polls }
+        $polls++
+        $names = (@($busy | ForEach-Object { [string]$_.ConnectorName }) -join ', ')
+        Write-StepProgress "waiting for the sync run on $names to finish"
+        if ((Get-Date) -ge $deadline) { Stop-Step "a sync run was still in progress after $TimeoutSeconds s ($names)" 'timeout' }
+        if ($PollIntervalSeconds -gt 0) { Start-Sleep -Milliseconds ([int]($PollIntervalSeconds * 1000)) }
+    }
+}
+
+# Set-ADSyncScheduler -SyncCycleEnabled; returns $true when it changed something.
+function Set-SyncCycle([bool]$Enabled) {
+    $now = [bool](Get-ADSyncScheduler -ErrorAction Stop).SyncCycleEnabled
+    if ($now -eq $Enabled) { return $false }
+    $null = Set-ADSyncScheduler -SyncCycleEnabled $Enabled -ErrorAction Stop
+    return $true
+}
+
+function Test-RunResultOk([string]$Result) {
+    return ($Result -eq 'success' -or ($Result.StartsWith('completed-') -and $Result.EndsWith('-warnings')))
+}
+
+# One line of stdin (a secret). Always read first, so the runner's write never meets a closed pipe.
+function Read-SecretLine {
+    $secure = New-Object System.Security.SecureString
+    $plain = $null
+    try { $plain = [Console]::In.ReadLine() } catch { $plain = $null }
+    if ($null -ne $plain) { foreach ($ch in $plain.ToCharArray()) { $secure.AppendChar($ch) } }
+    $has = ($null -ne $plain -and $plain.Length -gt 0)
+    $plain = $null
+    $secure.MakeReadOnly()
+    return [pscustomobject]@{ Secure = $secure; Present = $has }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Verify (three steps share it) and the probes
+# ---------------------------------------------------------------------------------------------
+
+# Scheduler back on (when it was), a delta cycle run to the end, the Entra connector's newest run
+# and the credential events since the cycle started. Output {healthy, identityType, failures}.
+function Invoke-Verify([string]$ExpectedType, [string]$SchedulerWasEnabled, [string]$CertThumbprintBefore, [double]$PollIntervalSeconds, [int]$TimeoutSeconds) {
+    $svc = Get-ADSyncServiceState
+    if ($svc.Status -ne 'Running') { Stop-Step "verify: the ADSync service is not running ($($svc.Status))" 'service-stopped' }
+    if ([bool](Get-ADSyncScheduler -ErrorAction Stop).SchedulerSuspended) {
+        Stop-Step 'the scheduler is suspended: a configuration wizard is still open on the server. Close it (Exit), then retry' 'scheduler-suspended'
+    }
+    $failures = New-Object 'System.Collections.Generic.List[string]'
+    $id = Get-EntraIdentity
+    Add-Evidence $id.Note
+    if ([string]$id.Type -ne $ExpectedType) { $failures.Add("the identity type is $($id.Type), expected $ExpectedType") }
+    if ($SchedulerWasEnabled -eq 'true') {
+        if (Set-SyncCycle $true) { Add-Evidence 'scheduler turned back on (SyncCycleEnabled True)' }
+    }
+    if ($CertThumbprintBefore -and $id.Type -eq 'Application') {
+        $cert = Get-AppCertificate $id.Credential
+        Add-Evidence "certificate thumbprint: $CertThumbprintBefore before the run, $($cert.Thumbprint) now"
+        if ($cert.Thumbprint -eq $CertThumbprintBefore) { $failures.Add('the certificate thumbprint did not change') }
+    }
+    $null = Wait-SyncIdle -PollIntervalSeconds $PollIntervalSeconds -TimeoutSeconds $TimeoutSeconds
+    $start = Get-NowMs
+    Write-StepProgress 'Start-ADSyncSyncCycle -PolicyType Delta'
+    try {
+        $null = Start-ADSyncSyncCycle -PolicyType Delta -ErrorAction Stop
+    } catch {
+        Stop-Step ('Start-ADSyncSyncCycle failed: ' + [string]$_.Exception.Message) 'sync-failed'
+    }
+    $null = Wait-SyncIdle -PollIntervalSeconds $PollIntervalSeconds -TimeoutSeconds $TimeoutSeconds
+    Add-Evidence 'Start-ADSyncSyncCycle -PolicyType Delta accepted; the cycle ended'
+    foreach ($c in @(Get-ADSyncConnector -ErrorAction Stop)) {
+        $newest = @(Get-ADSyncRunProfileResult -ConnectorId $c.Identifier -NumberRequested 5 -ErrorAction Stop | Where-Object { $null -ne $_ } | Sort-Object -Property StartDate -Descending) | Select-Object -First 1
+        $result = 'no-run'
+        if ($null -ne $newest) { $result = [string]$newest.Result }
+        Add-Evidence "$($c.Name): $result"
+        if ([string]$c.Identifier -eq $script:EntraConnectorId -and -not (Test-RunResultOk $result)) { $failures.Add("the Entra connector ended $result") }
+    }
+    foreach ($e in @(Get-EventsSince -Id $script:CredentialEvents -Since $start)) {
+        Add-Evidence "new Event $($e.Id): $($e.Message)"
+        $failures.Add("new Event $($e.Id)")
+    }
+    if ($failures.Count -gt 0) { Add-Evidence ('still failing: ' + ($failures.ToArray() -join '; ')) }
+    Set-StepOutput ([ordered]@{ healthy = ($failures.Count -eq 0); identityType = $id.Type; failures = (ConvertTo-StringArray $failures.ToArray()) })
+}
+
+# Probe of a password reset: the Sync_ account's password last set (Entra ID, Microsoft Graph)
+# against the time the step started. Needs a Graph session already signed in on the server.
+function Invoke-PasswordProbe([string]$StepStartedAt) {
+    $verdict = 'unknown'
+    $id = Get-EntraIdentity
+    Add-Evidence $id.Note
+    $account = $id.UserName
+    if ($id.Type -ne 'ServiceAccount') {
+        Add-Evidence "the Entra connector signs in as $($id.Type) now: not the account the step reset"
+    } elseif (-not $StepStartedAt) {
+        Add-Evidence 'the time the step started is not known'
+    } else {
+        if (-not (Get-Command -Name Get-MgContext -ErrorAction SilentlyContinue)) {
+            try { Import-Module Microsoft.Graph.Users -ErrorAction Stop -WarningAction SilentlyContinue } catch { }
+        }
+        $context = $null
+        if (Get-Command -Name Get-MgContext -ErrorAction SilentlyContinue) { $context = Get-MgContext }
+        if ($null -eq $context) {
+            Add-Evidence 'no Microsoft Graph session is signed in on the server (Get-MgContext is empty): Entra ID cannot be read'
+        } else {
+            $user = Get-MgUser -UserId $account -Property 'LastPasswordChangeDateTime' -ErrorAction Stop
+            $set = ([datetime]$user.LastPasswordChangeDateTime).ToUniversalTime()
+            $started = ConvertFrom-Iso $StepStartedAt
+            if ($set -ge $started) {
+                $verdict = 'done'
+                Add-Evidence "${account}: password last set $(Format-Iso $set), after the step started ($(Format-Iso $started)): the reset happened"
+            } else {
+                $verdict = 'not-done'
+                Add-Evidence "${account}: password last set $(Format-Iso $set), before the step started ($(Format-Iso $started)): the reset did not happen"
+            }
+        }
+    }
+    Set-StepOutput ([ordered]@{ verdict = $verdict })
+}
+
+# Probe of a certificate rotation: the thumbprint now against the one read before the step.
+function Invoke-ThumbprintProbe([string]$CertThumbprintBefore) {
+    $verdict = 'unknown'
+    if ([bool](Get-ADSyncScheduler -ErrorAction Stop).SchedulerSuspended) {
+        Add-Evidence 'the scheduler is suspended: the wizard is still open. Close it, then probe again'
+    } else {
+        $id = Get-EntraIdentity
+        Add-Evidence $id.Note
+        if ($id.Type -ne 'Application') {
+            Add-Evidence "the Entra connector signs in as $($id.Type): no certificate to compare"
+        } else {
+            $tp = (Get-AppCertificate $id.Credential).Thumbprint
+            if (-not $tp) {
+                Add-Evidence 'Get-ADSyncEntraConnectorCredential shows no certificate thumbprint'
+            } elseif ($tp -ne $CertThumbprintBefore) {
+                $verdict = 'done'
+                Add-Evidence "certificate thumbprint $tp now, $CertThumbprintBefore before the step: the rotation happened"
+            } else {
+                $verdict = 'not-done'
+                Add-Evidence "certificate thumbprint still ${CertThumbprintBefore}: the rotation did not happen"
+            }
+        }
+    }
+    Set-StepOutput ([ordered]@{ verdict = $verdict })
+}
