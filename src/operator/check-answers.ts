@@ -33,6 +33,7 @@ export function checkAnswers(file: AnswersFile, path: string, runbook: RunbookDe
     const prompt = meta.prompt;
     const offered = prompt.type === 'choice' ? prompt.choices.map((c) => c.event.toLowerCase()) : null;
     questions[prompt.id] = offered && questions[prompt.id] ? [...new Set([...questions[prompt.id]!, ...offered])] : offered;
+    if (prompt.type === 'choice') for (const c of prompt.choices) if (c.reason) questions[c.reason.id] = null;
   }
   for (const [id, value] of Object.entries(file.answers)) {
     if (!(id in questions)) fail(`'${id}' is not a question ${runbook.id} asks (it asks: ${Object.keys(questions).join(', ')})`);

@@ -120,7 +120,7 @@ async function askOperator(session: RunSession, snapshot: AnyMachineSnapshot, me
     return { type: 'ABORT' };
   }
   const detail = context._lastError?.message;
-  reporter.prompt(fillTemplate(meta.title, context), [...(detail ? [`Error: ${detail}`] : []), ...meta.instructions]);
+  reporter.prompt(fillTemplate(meta.title, context), [...(detail ? [`Error: ${detail}`] : []), ...meta.instructions.map((line) => fillTemplate(line, context))]);
   const answer = await operator.choose(
     { id: prompt.id, key: stepId, message: fillTemplate(prompt.message, context) },
     available.map((c) => ({ value: c.event.toLowerCase(), label: c.label })),
