@@ -44,7 +44,7 @@ describe('bad input', () => {
     const stateDir = join(root, 'unknown');
     const result = await cli(['run', 'no-such-runbook'], { stateDir });
     expect(result.exitCode).toBe(2);
-    expect(expectOneLineError(result)).toMatch(/unknown runbook 'no-such-runbook'; known: aadconnect-encryption-key/);
+    expect(expectOneLineError(result)).toMatch(/unknown runbook 'no-such-runbook'; known: .*aadconnect-encryption-key/);
     expect(existsSync(join(stateDir, 'runs'))).toBe(false);
   });
 
