@@ -126,7 +126,7 @@ describe('bad input', () => {
     const first = await cli(['run', RUNBOOK, '--target', 'sim:three-forests', '--answers', partial], { stateDir, env: full.env });
     expect(first.exitCode, first.stderr).toBe(2);
     expect(first.stderr).toMatch(/no entry under 'secrets' for 'adds-password:fabrikam\.com'.*was not attempted/);
-    expect(first.stderr).toMatch(/is saved; continue with: runbook resume/);
+    expect(first.stderr).toMatch(/was not attempted; run \S+ is saved, continue with: runbook resume/);
     const runDir = runDirs(stateDir)[0]!;
     const journal = readJsonLines(join(runDir, 'journal.jsonl'));
     expect(journal.filter((r) => r.type === 'step-failed')).toEqual([]);

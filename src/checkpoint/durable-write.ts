@@ -1,18 +1,27 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { stateWriteError } from '../state-errors.js';
 
-/** Replaces `path` with `data` so that a crash leaves either the old or the new file, never a torn one. */
+/**
+ * Replaces `path` with `data` so that a crash leaves either the old or the new file, never a torn
+ * one. A write that fails (disk full, not writable) leaves no temp file behind.
+ */
 export function writeFileAtomic(path: string, data: string): void {
   const temp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temp, 'w', 0o600);
   try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(temp, 'w', 0o600);
+    try {
+      writeSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+    fsyncDirectory(dirname(path));
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw stateWriteError(error, path);
   }
-  renameSync(temp, path);
-  fsyncDirectory(dirname(path));
 }
 
 /** Makes a rename or a new file in `dir` durable (POSIX; Windows has no directory handles). */

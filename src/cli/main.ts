@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { installEarlySignals } from './early-signals.js';
+
+installEarlySignals();
 
 /**
  * The `runbook` command. Modules load per command (the machines and xstate only for commands

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { UserError } from '../user-error.js';
+import { stateWriteError } from '../state-errors.js';
 
 export interface GlobalOptions {
   stateDir?: string;
@@ -175,6 +176,11 @@ export function reportError(error: unknown, verbose: boolean): number {
   if (error instanceof UserError) {
     process.stderr.write(`runbook: ${error.message}\n`);
     return error.exitCode;
+  }
+  const mapped = stateWriteError(error, (error as NodeJS.ErrnoException)?.path ?? 'the state directory');
+  if (mapped instanceof UserError) {
+    process.stderr.write(`runbook: ${mapped.message}\n`);
+    return mapped.exitCode;
   }
   const name = (error as Error)?.name;
   if (name === 'ExitPromptError' || name === 'AbortPromptError') {

@@ -2,6 +2,7 @@ import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
 import type { JournalRecord, TimedRecord } from './records.js';
 import { chainedLine, EMPTY_CHAIN, lineHash, type ChainHead } from './hash-chain.js';
 import { faultArmed, freezeAt } from '../run/fault.js';
+import { stateWriteError } from '../state-errors.js';
 
 /**
  * The append-only JSONL journal, hash-chained (see hash-chain.ts). Every record is fdatasync'd
@@ -17,7 +18,11 @@ export class Journal {
     private readonly scrub: (text: string) => string,
     chain: ChainHead = EMPTY_CHAIN,
   ) {
-    this.fd = openSync(path, 'a', 0o600);
+    try {
+      this.fd = openSync(path, 'a', 0o600);
+    } catch (error) {
+      throw stateWriteError(error, path);
+    }
     this.chain = { ...chain };
   }
 
@@ -31,8 +36,13 @@ export class Journal {
     const line = chainedLine(this.chain, this.scrub(JSON.stringify(timed)));
     const bytes = Buffer.from(line, 'utf8');
     tearForCrashTests(this.fd, record.type, bytes);
-    writeSync(this.fd, Buffer.concat([bytes, Buffer.from('\n')]));
-    fdatasyncSync(this.fd);
+    try {
+      writeSync(this.fd, Buffer.concat([bytes, Buffer.from('\n')]));
+      fdatasyncSync(this.fd);
+    } catch (error) {
+      // a part of the line may have reached the disk: resume cuts such a tail off, as after a crash
+      throw stateWriteError(error, this.path);
+    }
     this.chain = { count: this.chain.count + 1, head: lineHash(bytes) };
     return { n: this.chain.count, ...timed };
   }

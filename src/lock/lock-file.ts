@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { ExitCode } from '../exit-codes.js';
 import { UserError } from '../user-error.js';
+import { stateWriteError } from '../state-errors.js';
 
 interface LockOwner {
   pid: number;
@@ -18,7 +19,11 @@ interface LockOwner {
  * detected and taken over; a live owner is reported in one line.
  */
 export function acquireLock(path: string, holder: string, what: string): () => void {
-  mkdirSync(dirname(path), { recursive: true });
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    throw stateWriteError(error, path);
+  }
   const owner: LockOwner = { pid: process.pid, processStart: processStart(process.pid), host: hostname(), since: new Date().toISOString(), holder };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -28,7 +33,7 @@ export function acquireLock(path: string, holder: string, what: string): () => v
       closeSync(fd);
       return () => release(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw stateWriteError(error, path);
     }
     const current = readOwner(path);
     if (current === 'vanished') continue;

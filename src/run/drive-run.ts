@@ -19,6 +19,26 @@ export interface RunEnd {
  * Runs the machine to a final state: checkpoints every snapshot, answers waiting states
  * through the operator. `persisted` resumes a checkpointed run.
  */
+/** Writes the run's checkpoint: the persisted snapshot in its envelope. */
+export function saveCheckpoint(session: RunSession, snapshot: AnyMachineSnapshot, persisted: unknown): void {
+  const state = currentState(snapshot);
+  const meta = stateMeta(session.runbook.machine, state);
+  writeCheckpoint(session.paths.checkpoint, {
+    schema: CHECKPOINT_SCHEMA,
+    runId: session.runId,
+    runbookId: session.runbook.id,
+    machineHash: session.machineHash,
+    target: session.target,
+    lockKey: session.resolvedTarget.lockKey,
+    createdAt: session.createdAt,
+    updatedAt: new Date().toISOString(),
+    status: snapshot.status === 'done' ? 'done' : snapshot.status === 'error' ? 'error' : 'active',
+    state,
+    outcome: isFinal(meta) ? meta.outcome : null,
+  }, session.scrubber.scrub(JSON.stringify(persisted)));
+  freezeAt(`checkpoint:${state}`);
+}
+
 export async function driveRun(session: RunSession, persisted?: unknown): Promise<RunEnd> {
   const machine = plugRunners(session.runbook.machine, session);
   const actor = createActor(machine, persisted === undefined ? {} : { snapshot: persisted as never });
@@ -30,28 +50,15 @@ export async function driveRun(session: RunSession, persisted?: unknown): Promis
     interrupted = reason;
     wake();
   };
-  const save = (snapshot: AnyMachineSnapshot) => {
-    const state = currentState(snapshot);
-    const meta = stateMeta(machine, state);
-    const now = new Date().toISOString();
-    writeCheckpoint(session.paths.checkpoint, {
-      schema: CHECKPOINT_SCHEMA,
-      runId: session.runId,
-      runbookId: session.runbook.id,
-      machineHash: session.machineHash,
-      target: session.target,
-      lockKey: session.resolvedTarget.lockKey,
-      createdAt: session.createdAt,
-      updatedAt: now,
-      status: snapshot.status === 'done' ? 'done' : snapshot.status === 'error' ? 'error' : 'active',
-      state,
-      outcome: isFinal(meta) ? meta.outcome : null,
-    }, session.scrubber.scrub(JSON.stringify(actor.getPersistedSnapshot())));
-    freezeAt(`checkpoint:${state}`);
-  };
+  const save = (snapshot: AnyMachineSnapshot) => saveCheckpoint(session, snapshot, actor.getPersistedSnapshot());
   actor.subscribe({
     next: (snapshot) => {
-      if (snapshot.status !== 'error') save(snapshot);
+      try {
+        if (snapshot.status !== 'error') save(snapshot);
+      } catch (error) {
+        // disk full or not writable: stop where the run stands; the last good checkpoint and the journal resume it
+        session.interrupt(error);
+      }
       wake();
     },
     error: (error) => {

@@ -9,6 +9,7 @@ import type { TimedRecord } from '../journal/records.js';
 import type { RunSession } from './session.js';
 import { holdAt } from './fault.js';
 import { UserError } from '../user-error.js';
+import { StateWriteError } from '../state-errors.js';
 
 /**
  * The runner seam: every step actor the machine names in `setup({ actors })` is replaced here,
@@ -27,99 +28,112 @@ export function plugRunners(machine: AnyStateMachine, session: RunSession): AnyS
 
 function stepActor(machine: AnyStateMachine, session: RunSession) {
   return fromPromise<Json | undefined, StepInput>(async ({ input, signal }) => {
-    const meta = stepMeta(machine, input.stepId);
-    const title = fillTemplate(meta.title, input.params);
-    const prior = session.journalCheck.active ? priorRecords(session, input.attemptId) : [];
-    let rerun = false;
-    if (prior.length > 0) {
-      const finished = prior.find((r) => r.type === 'step-finished');
-      if (finished?.type === 'step-finished') {
-        session.reporter.stepDone(title, ['(finished before the interruption; not run again)'], 0, true);
-        return finished.output;
-      }
-      const failed = prior.find((r) => r.type === 'step-failed');
-      if (failed?.type === 'step-failed') throw toMachineError(new StepFailure(failed.error.message, failed.error.category));
-      let resolved: Awaited<ReturnType<typeof resolveInDoubt>>;
-      try {
-        resolved = await resolveInDoubt(session, meta, title, input, prior[0]!);
-      } catch (error) {
-        // no decision (the answers file cannot decide, or Ctrl-C at the prompt) is not the step
-        // failing: a failure decision could run the step again. Stop here, the attempt stays in doubt.
-        if (error instanceof UserError || isOperatorInterrupt(error)) {
-          session.interrupt(error);
-          return new Promise<never>(() => {});
-        }
-        throw error;
-      }
-      if (resolved === 'marked-done') {
-        session.reporter.stepDone(title, ['(marked done by the operator)'], 0, true);
-        return null;
-      }
-      rerun = true;
-    }
-
-    const runner = pickRunner(session, input.stepId, meta);
-    // a secret the answers file cannot give (a connector found at run time): the step is not
-    // attempted, no failure is counted, and the run stops saved for `resume --answers <fixed>`
-    const unanswerable = input.secrets.find((ref) => session.operator.canAnswer?.(ref) === false);
-    if (unanswerable) {
-      session.interrupt(
-        new UserError(`the answers file has no entry under 'secrets' for '${unanswerable.id}' (${unanswerable.label}); "${title}" was not attempted`),
-      );
-      return new Promise<never>(() => {});
-    }
-    session.journal.append({
-      type: 'step-started',
-      stepId: input.stepId,
-      attemptId: input.attemptId,
-      title,
-      runner: runner.name,
-      params: input.params,
-      ...(rerun ? { rerun } : {}),
-    });
-    await holdAt(`step-started:${input.stepId}`);
-    if (!session.stepNumbers.has(input.attemptId)) session.stepNumbers.set(input.attemptId, session.stepNumbers.size + 1);
-    session.reporter.stepStarting(session.stepNumbers.get(input.attemptId)!, title, meta, runner.name, input.params);
-    const started = Date.now();
     try {
-      const result = await withDeadline(runner, input, meta, signal, session);
-      const evidence = result.evidence.map(session.scrubber.scrub);
-      session.journal.append({
-        type: 'step-finished',
-        stepId: input.stepId,
-        attemptId: input.attemptId,
-        output: (result.output ?? null) as Json,
-        evidence,
-        ...(result.problems?.length ? { problems: result.problems.map(session.scrubber.scrub) } : {}),
-        durationMs: Date.now() - started,
-        ...(result.details ? { details: result.details } : {}),
-      });
-      await holdAt(`step-finished:${input.stepId}`);
-      session.reporter.stepDone(title, evidence, Date.now() - started, false);
-      return result.output ?? null;
+      return await attemptStep(machine, session, input, signal);
     } catch (error) {
-      if (isOperatorInterrupt(error)) {
-        // Ctrl-C at a prompt is not the step failing: stop here, the attempt stays in doubt
+      // the state directory could not take a write (disk full, read-only): stop saved, not a step failure
+      if (error instanceof StateWriteError) {
         session.interrupt(error);
         return new Promise<never>(() => {});
       }
-      const failure = error instanceof StepFailure ? error : new StepFailure((error as Error)?.message ?? String(error), 'error');
-      const evidence = failure.evidence.map(session.scrubber.scrub);
-      const message = session.scrubber.scrub(failure.message);
-      session.journal.append({
-        type: 'step-failed',
-        stepId: input.stepId,
-        attemptId: input.attemptId,
-        error: { message, category: failure.category },
-        evidence,
-        durationMs: Date.now() - started,
-        ...(failure.details ? { details: failure.details } : {}),
-      });
-      session.log.warn({ stepId: input.stepId, attemptId: input.attemptId, category: failure.category, err: message }, 'step failed');
-      session.reporter.stepFailed(title, message, evidence);
-      throw toMachineError(failure);
+      throw error;
     }
   });
+}
+
+async function attemptStep(machine: AnyStateMachine, session: RunSession, input: StepInput, signal: AbortSignal): Promise<Json | undefined> {
+  const meta = stepMeta(machine, input.stepId);
+  const title = fillTemplate(meta.title, input.params);
+  const prior = session.journalCheck.active ? priorRecords(session, input.attemptId) : [];
+  let rerun = false;
+  if (prior.length > 0) {
+    const finished = prior.find((r) => r.type === 'step-finished');
+    if (finished?.type === 'step-finished') {
+      session.reporter.stepDone(title, ['(finished before the interruption; not run again)'], 0, true);
+      return finished.output;
+    }
+    const failed = prior.find((r) => r.type === 'step-failed');
+    if (failed?.type === 'step-failed') throw toMachineError(new StepFailure(failed.error.message, failed.error.category));
+    let resolved: Awaited<ReturnType<typeof resolveInDoubt>>;
+    try {
+      resolved = await resolveInDoubt(session, meta, title, input, prior[0]!);
+    } catch (error) {
+      // no decision (the answers file cannot decide, or Ctrl-C at the prompt) is not the step
+      // failing: a failure decision could run the step again. Stop here, the attempt stays in doubt.
+      if (error instanceof UserError || isOperatorInterrupt(error)) {
+        session.interrupt(error);
+        return new Promise<never>(() => {});
+      }
+      throw error;
+    }
+    if (resolved === 'marked-done') {
+      session.reporter.stepDone(title, ['(marked done by the operator)'], 0, true);
+      return null;
+    }
+    rerun = true;
+  }
+
+  const runner = pickRunner(session, input.stepId, meta);
+  // a secret the answers file cannot give (a connector found at run time): the step is not
+  // attempted, no failure is counted, and the run stops saved for `resume --answers <fixed>`
+  const unanswerable = input.secrets.find((ref) => session.operator.canAnswer?.(ref) === false);
+  if (unanswerable) {
+    session.interrupt(
+      new UserError(`the answers file has no entry under 'secrets' for '${unanswerable.id}' (${unanswerable.label}); "${title}" was not attempted`),
+    );
+    return new Promise<never>(() => {});
+  }
+  session.journal.append({
+    type: 'step-started',
+    stepId: input.stepId,
+    attemptId: input.attemptId,
+    title,
+    runner: runner.name,
+    params: input.params,
+    ...(rerun ? { rerun } : {}),
+  });
+  await holdAt(`step-started:${input.stepId}`);
+  if (!session.stepNumbers.has(input.attemptId)) session.stepNumbers.set(input.attemptId, session.stepNumbers.size + 1);
+  session.reporter.stepStarting(session.stepNumbers.get(input.attemptId)!, title, meta, runner.name, input.params);
+  const started = Date.now();
+  try {
+    const result = await withDeadline(runner, input, meta, signal, session);
+    const evidence = result.evidence.map(session.scrubber.scrub);
+    session.journal.append({
+      type: 'step-finished',
+      stepId: input.stepId,
+      attemptId: input.attemptId,
+      output: (result.output ?? null) as Json,
+      evidence,
+      ...(result.problems?.length ? { problems: result.problems.map(session.scrubber.scrub) } : {}),
+      durationMs: Date.now() - started,
+      ...(result.details ? { details: result.details } : {}),
+    });
+    await holdAt(`step-finished:${input.stepId}`);
+    session.reporter.stepDone(title, evidence, Date.now() - started, false);
+    return result.output ?? null;
+  } catch (error) {
+    if (isOperatorInterrupt(error)) {
+      // Ctrl-C at a prompt is not the step failing: stop here, the attempt stays in doubt
+      session.interrupt(error);
+      return new Promise<never>(() => {});
+    }
+    const failure = error instanceof StepFailure ? error : new StepFailure((error as Error)?.message ?? String(error), 'error');
+    const evidence = failure.evidence.map(session.scrubber.scrub);
+    const message = session.scrubber.scrub(failure.message);
+    session.journal.append({
+      type: 'step-failed',
+      stepId: input.stepId,
+      attemptId: input.attemptId,
+      error: { message, category: failure.category },
+      evidence,
+      durationMs: Date.now() - started,
+      ...(failure.details ? { details: failure.details } : {}),
+    });
+    session.log.warn({ stepId: input.stepId, attemptId: input.attemptId, category: failure.category, err: message }, 'step failed');
+    session.reporter.stepFailed(title, message, evidence);
+    throw toMachineError(failure);
+  }
 }
 
 /** Only the first attempts after a resume can have history; attempt numbers only grow. */

@@ -22,7 +22,8 @@ import { fsyncDirectory } from '../checkpoint/durable-write.js';
 import { namedRunPaths, newRunId, runPaths, runsDir } from './paths.js';
 import { acquireTargetLocks, sharesServer } from './targets.js';
 import { preflight } from './preflight.js';
-import { driveRun, type RunEnd } from './drive-run.js';
+import { driveRun, saveCheckpoint, type RunEnd } from './drive-run.js';
+import { createActor } from 'xstate';
 import type { Reporter } from './reporter.js';
 import type { RunSession } from './session.js';
 
@@ -80,6 +81,9 @@ export async function startRun(stateDir: string, runbook: RunbookDefinition, tar
     runner.prepare?.();
     const session = openSession(runbook, runId, target, runner, new Date().toISOString(), paths, plugs, EMPTY_CHAIN);
     session.journal.append({ type: 'run-started', runId, runbookId: runbook.id, target: target.id, machineHash: session.machineHash, by: session.operator.who, via: session.operator.via });
+    // a run exists once it can be resumed: its first checkpoint is written before anything else happens
+    const initial = createActor(runbook.machine);
+    saveCheckpoint(session, initial.getSnapshot(), initial.getPersistedSnapshot());
     session.log.info({ runId, runbook: runbook.id, target: target.id }, 'run started');
     return opened(session, undefined, () => {
       releaseRun();
@@ -208,8 +212,11 @@ export function listRuns(stateDir: string): RunListing[] {
     .sort()
     .reverse()
     .map((runId) => {
+      const paths = runPaths(stateDir, runId);
+      // killed between creating its directory and its first checkpoint: it never started
+      if (!existsSync(paths.checkpoint) && !existsSync(paths.journal)) return { runId, envelope: null, problem: 'never started' };
       try {
-        return { runId, envelope: readCheckpoint(runPaths(stateDir, runId).checkpoint), problem: null };
+        return { runId, envelope: readCheckpoint(paths.checkpoint), problem: null };
       } catch (error) {
         return { runId, envelope: null, problem: (error as Error).message };
       }
@@ -218,7 +225,7 @@ export function listRuns(stateDir: string): RunListing[] {
 
 function latestUnfinished(stateDir: string): string {
   const runs = listRuns(stateDir);
-  const run = runs.find((r) => r.envelope?.status === 'active' || r.problem !== null);
+  const run = runs.find((r) => r.envelope?.status === 'active' || (r.problem !== null && r.problem !== 'never started'));
   if (!run) throw new UserError(`no unfinished run in ${runsDir(stateDir)} (see: runbook runs)`, ExitCode.state);
   return run.runId;
 }

@@ -16,6 +16,7 @@ import { ExitCode } from '../../exit-codes.js';
 import { UserError } from '../../user-error.js';
 import { createTargetRunner, resolveTargets } from '../../run/targets.js';
 import { TerminalReporter } from '../terminal-reporter.js';
+import { holdSignals, takeOverSignals } from '../early-signals.js';
 import { reportError, type GlobalOptions } from '../program.js';
 
 interface RunOptions extends GlobalOptions {
@@ -33,6 +34,7 @@ export async function run(runbookId: string, options: RunOptions, after?: (sessi
   if (options.dryRun) return (await import('./dry-run.js')).printDryRun(runbook, target);
   const reporter = new TerminalReporter();
   const operator = makeOperator(options, reporter, runbook);
+  holdSignals();
   const opened = await startRun(stateDir(options.stateDir), runbook, target, plugs(() => operator, reporter, options));
   reporter.header(runbook.title, [
     `run ${opened.session.runId} · target ${target.id} (${target.describe}) · operator ${operator.who}`,
@@ -47,6 +49,7 @@ export async function run(runbookId: string, options: RunOptions, after?: (sessi
 export async function resume(runId: string | undefined, options: RunOptions): Promise<number> {
   const reporter = new TerminalReporter();
   // the operator is made once the run is found, so "nothing to resume" is said first
+  holdSignals();
   const opened = await resumeRun(stateDir(options.stateDir), runId, plugs((runbook) => makeOperator(options, reporter, runbook), reporter, options));
   const { session } = opened;
   reporter.stepList(boardOnDisk(session, true));
@@ -91,6 +94,8 @@ export async function finish(opened: OpenedRun, reporter: TerminalReporter, opti
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, onSignal);
+  const held = takeOverSignals();
+  if (held) onSignal(held);
   try {
     const end = await opened.start();
     reporter.stepList(boardOnDisk(session, false));
@@ -105,8 +110,8 @@ export async function finish(opened: OpenedRun, reporter: TerminalReporter, opti
     }
     session.log.error({ err: error }, 'run stopped');
     if (error instanceof UserError) {
-      process.stderr.write(`runbook: ${error.message}\n`);
-      process.stderr.write(`runbook: run ${session.runId} is saved; continue with: runbook resume ${session.runId}\n`);
+      // one line: the cause, then how to go on
+      process.stderr.write(`runbook: ${error.message}; run ${session.runId} is saved, continue with: runbook resume ${session.runId}\n`);
       return error.exitCode;
     }
     return reportError(error, Boolean(options.verbose));

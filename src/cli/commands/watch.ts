@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { takeOverSignals } from '../early-signals.js';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -90,6 +91,7 @@ export async function watch(runIdArg: string | undefined, options: WatchOptions)
       server.close(() => resolve());
       server.closeAllConnections();
     };
+    takeOverSignals();
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
