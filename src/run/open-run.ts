@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { fillForPeople, type RunbookDefinition } from '../runbook/define.js';
 import { stateMeta, textValues } from '../runbook/describe.js';
@@ -19,7 +19,7 @@ import { secretSource } from '../secrets/secret-source.js';
 import { ExitCode } from '../exit-codes.js';
 import { UserError } from '../user-error.js';
 import { fsyncDirectory } from '../checkpoint/durable-write.js';
-import { namedRunPaths, newRunId, runPaths, runsDir } from './paths.js';
+import { namedRunPaths, newRunId, runPaths, runsDir, type RunPaths } from './paths.js';
 import { acquireTargetLocks, sharesServer } from './targets.js';
 import { preflight } from './preflight.js';
 import { driveRun, saveCheckpoint, type RunEnd } from './drive-run.js';
@@ -78,12 +78,20 @@ export async function startRun(stateDir: string, runbook: RunbookDefinition, tar
     mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
     fsyncDirectory(runsDir(stateDir));
     const releaseRun = acquireLock(paths.lock, holder(), `run ${runId}`);
-    runner.prepare?.();
-    const session = openSession(runbook, runId, target, runner, new Date().toISOString(), paths, plugs, EMPTY_CHAIN);
-    session.journal.append({ type: 'run-started', runId, runbookId: runbook.id, target: target.id, machineHash: session.machineHash, by: session.operator.who, via: session.operator.via });
-    // a run exists once it can be resumed: its first checkpoint is written before anything else happens
-    const initial = createActor(runbook.machine);
-    saveCheckpoint(session, initial.getSnapshot(), initial.getPersistedSnapshot());
+    let session: RunSession;
+    try {
+      runner.prepare?.();
+      session = openSession(runbook, runId, target, runner, new Date().toISOString(), paths, plugs, EMPTY_CHAIN);
+      session.journal.append({ type: 'run-started', runId, runbookId: runbook.id, target: target.id, machineHash: session.machineHash, by: session.operator.who, via: session.operator.via });
+      // a run exists once it can be resumed: its first checkpoint is written before anything else happens
+      const initial = createActor(runbook.machine);
+      saveCheckpoint(session, initial.getSnapshot(), initial.getPersistedSnapshot());
+    } catch (error) {
+      // nothing was done on the target yet: a run that could not be created leaves no half of itself
+      releaseRun();
+      rmSync(paths.dir, { recursive: true, force: true });
+      throw error;
+    }
     session.log.info({ runId, runbook: runbook.id, target: target.id }, 'run started');
     return opened(session, undefined, () => {
       releaseRun();
@@ -109,10 +117,8 @@ export async function resumeRun(
   try {
     const envelope = readCheckpoint(paths.checkpoint);
     const chain = verifiedJournal(paths.journal, id);
-    if (envelope.status !== 'active') {
-      throw new UserError(`run ${id} already ended (${envelope.state}); nothing to resume`, ExitCode.state);
-    }
     const runbook = await load(envelope.runbookId);
+    if (envelope.status !== 'active') endedAlready(runbook, id, envelope, paths, chain);
     const hash = machineHash(runbook.machine);
     if (hash !== envelope.machineHash) {
       throw new UserError(
@@ -237,4 +243,19 @@ function stepNumbers(chain: ChainHead): Map<string, number> {
     if (record.type === 'step-started' && !numbers.has(record.attemptId)) numbers.set(record.attemptId, numbers.size + 1);
   }
   return numbers;
+}
+
+/**
+ * Resume of a run that reached its end (killed after its final checkpoint): it is reported as
+ * ended with its outcome's exit code, and a missing run-finished record is added to its journal.
+ */
+function endedAlready(runbook: RunbookDefinition, id: string, envelope: CheckpointEnvelope, paths: RunPaths, chain: JournalCheck): never {
+  if (envelope.status === 'done' && chain.records.at(-1)?.type !== 'run-finished') {
+    const journal = new Journal(paths.journal, (text) => text, chain);
+    journal.append({ type: 'run-finished', state: envelope.state, outcome: envelope.outcome });
+    journal.close();
+  }
+  const meta = stateMeta(runbook.machine, envelope.state);
+  const code = { success: ExitCode.ok, 'nothing-to-do': ExitCode.ok, 'handed-over': ExitCode.handedOver, aborted: ExitCode.aborted }[envelope.outcome ?? 'aborted'] ?? ExitCode.state;
+  throw new UserError(`run ${id} already ended: "${meta?.title ?? envelope.state}" (${envelope.outcome ?? envelope.status}); nothing to resume`, code);
 }
