@@ -26,6 +26,28 @@ export function plugRunners(machine: AnyStateMachine, session: RunSession): AnyS
 
 function stepActor(machine: AnyStateMachine, session: RunSession) {
   return fromPromise<Json | undefined, StepInput>(async ({ input, signal }) => {
+    try {
+      return await attempt(machine, session, input, signal);
+    } catch (error) {
+      if (typeof error === 'object' && error !== null && journalled.has(error)) throw error;
+      // a failure before the step could record one (no runner, an unreadable journal): the
+      // machine's error event is journalled so that a rebuild of the snapshot sees it too
+      const failure = { message: session.scrubber.scrub(String((error as Error)?.message ?? error)), category: String((error as { category?: unknown })?.category ?? 'failed') };
+      session.journal.append({ type: 'machine-event', state: input.stepId, event: { type: `xstate.error.actor.${input.stepId}`, error: failure, actorId: input.stepId }, reason: 'the step failed before it could run' });
+      throw failure;
+    }
+  });
+}
+
+/** Errors whose machine event the journal already holds (a step-failed record, an in-doubt abort). */
+const journalled = new WeakSet<object>();
+function recorded<T extends object>(error: T): T {
+  journalled.add(error);
+  return error;
+}
+
+async function attempt(machine: AnyStateMachine, session: RunSession, input: StepInput, signal: AbortSignal): Promise<Json | undefined> {
+  {
     const meta = stepMeta(machine, input.stepId);
     const title = fillTemplate(meta.title, input.params);
     const prior = session.journalCheck.active ? priorRecords(session, input.attemptId) : [];
@@ -37,7 +59,7 @@ function stepActor(machine: AnyStateMachine, session: RunSession) {
         return finished.output;
       }
       const failed = prior.find((r) => r.type === 'step-failed');
-      if (failed?.type === 'step-failed') throw toMachineError(new StepFailure(failed.error.message, failed.error.category));
+      if (failed?.type === 'step-failed') throw recorded(toMachineError(new StepFailure(failed.error.message, failed.error.category)));
       if ((await resolveInDoubt(session, meta, title, input, prior[0]!)) === 'marked-done') {
         session.reporter.stepDone(title, ['(marked done by the operator)'], 0, true);
         return null;
@@ -46,15 +68,21 @@ function stepActor(machine: AnyStateMachine, session: RunSession) {
     }
 
     const runner = pickRunner(session, input.stepId, meta);
-    session.journal.append({
-      type: 'step-started',
-      stepId: input.stepId,
-      attemptId: input.attemptId,
-      title,
-      runner: runner.name,
-      params: input.params,
-      ...(rerun ? { rerun } : {}),
-    });
+    // durable before the runner starts only where it matters: a step that is not safe to repeat
+    // must be found in doubt after any crash; one that is safe to repeat runs again anyway when
+    // its result is missing, so its "started" line is made durable by that result's sync
+    session.journal.append(
+      {
+        type: 'step-started',
+        stepId: input.stepId,
+        attemptId: input.attemptId,
+        title,
+        runner: runner.name,
+        params: input.params,
+        ...(rerun ? { rerun } : {}),
+      },
+      { sync: !meta.idempotent },
+    );
     await holdAt(`step-started:${input.stepId}`);
     if (!session.stepNumbers.has(input.attemptId)) session.stepNumbers.set(input.attemptId, session.stepNumbers.size + 1);
     session.reporter.stepStarting(session.stepNumbers.get(input.attemptId)!, title, meta, runner.name, input.params);
@@ -95,9 +123,9 @@ function stepActor(machine: AnyStateMachine, session: RunSession) {
       });
       session.log.warn({ stepId: input.stepId, attemptId: input.attemptId, category: failure.category, err: message }, 'step failed');
       session.reporter.stepFailed(title, message, evidence);
-      throw toMachineError(failure);
+      throw recorded({ message, category: failure.category });
     }
-  });
+  }
 }
 
 /** Only the first attempts after a resume can have history; attempt numbers only grow. */
@@ -176,7 +204,9 @@ async function resolveInDoubt(
   }
   if (answer === 'abort') {
     session.abortRequested = true;
-    throw toMachineError(new StepFailure('aborted by the operator while the step was in doubt', 'aborted'));
+    const error = toMachineError(new StepFailure('aborted by the operator while the step was in doubt', 'aborted'));
+    session.journal.append({ type: 'machine-event', state: input.stepId, event: { type: `xstate.error.actor.${input.stepId}`, error, actorId: input.stepId }, reason: 'the operator aborted while the step was in doubt' });
+    throw recorded(error);
   }
   return 'rerun';
 }

@@ -5,6 +5,7 @@ import type { ResolvedTarget, Runner } from '../runner/contract.js';
 import { machineHash } from '../runbook/machine-hash.js';
 import { loadRunbook } from '../runbook/load-runbook.js';
 import { readCheckpoint } from '../checkpoint/read-checkpoint.js';
+import { refreshCheckpoint, restoreRun } from './restore-run.js';
 import type { CheckpointEnvelope } from '../checkpoint/envelope.js';
 import { Journal } from '../journal/append-journal.js';
 import { EMPTY_CHAIN, type ChainHead } from '../journal/hash-chain.js';
@@ -100,26 +101,11 @@ export async function resumeRun(
   const releaseRun = acquireLock(paths.lock, holder(), `run ${id}`);
   let releaseTarget = () => {};
   try {
-    const envelope = readCheckpoint(paths.checkpoint);
-    const chain = verifiedJournal(paths.journal, id);
-    if (envelope.status !== 'active') {
+    // the journal is the record; the checkpoint, a cache of it, is brought up to date or rebuilt
+    const restored = await restoreRun(paths, id, load);
+    const { envelope, chain, runbook } = restored;
+    if (envelope.status !== 'active' && !restored.endUnrecorded) {
       throw new UserError(`run ${id} already ended (${envelope.state}); nothing to resume`, ExitCode.state);
-    }
-    const runbook = await load(envelope.runbookId);
-    const hash = machineHash(runbook.machine);
-    if (hash !== envelope.machineHash) {
-      throw new UserError(
-        `runbook ${runbook.id} changed since run ${id} started (definition ${envelope.machineHash}, now ${hash}); finish it with the version that started it, or start a new run`,
-        ExitCode.state,
-      );
-    }
-    try {
-      runbook.machine.resolveState(envelope.snapshot as never);
-    } catch (error) {
-      throw new UserError(
-        `checkpoint of run ${id} names a state this runbook does not have (${(error as Error).message}); it was left untouched`,
-        ExitCode.state,
-      );
     }
     const target = await plugs.target(runbook, envelope.target);
     const runner = await plugs.runner(runbook, target, paths.dir);
@@ -127,10 +113,13 @@ export async function resumeRun(
     releaseTarget = acquireLock(targetLockPath(stateDir, target.lockKey), holder(), `target ${target.id}`);
     cutCrashTail(paths.journal, chain);
     const session = openSession(runbook, id, target, runner, envelope.createdAt, paths, plugs, chain);
+    if (restored.stepNumbers) session.stepNumbers = restored.stepNumbers;
     session.journalCheck.active = true;
     recordRepair(session.journal, chain);
-    session.journal.append({ type: 'run-resumed', by: session.operator.who, state: envelope.state, via: session.operator.via });
-    session.log.info({ runId: id, state: envelope.state }, 'run resumed');
+    session.journal.append({ type: 'run-resumed', by: session.operator.who, state: envelope.state, via: session.operator.via }, { sync: false });
+    session.log.info({ runId: id, state: envelope.state, rebuilt: restored.rebuilt }, 'run resumed');
+    refreshCheckpoint(session, envelope);
+    if (restored.rebuilt) session.reporter.notice(`The checkpoint was rebuilt from the journal (${restored.rebuilt}).`);
     session.reporter.notice(`Resuming run ${id} of ${runbook.id} at "${envelope.state}" (last checkpoint ${envelope.updatedAt}).`);
     return opened(session, envelope.snapshot, () => {
       releaseTarget();
@@ -183,6 +172,7 @@ export function opened(session: RunSession, persisted: unknown, release: () => v
     session,
     start: () => driveRun(session, persisted),
     release: () => {
+      session.flushCheckpoint?.();
       session.journal.close();
       session.operator.close();
       release();
