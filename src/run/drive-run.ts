@@ -21,7 +21,7 @@ export interface RunEnd {
  * without a sync: a resume replays the journal's records after it. It is also written at every
  * operator prompt, at the end, and when the run stops (interrupted, refused, released).
  */
-export const CHECKPOINT_EVERY = Number(process.env.RUNBOOK_CHECKPOINT_EVERY ?? 16);
+export const CHECKPOINT_EVERY = Number(process.env.RUNBOOK_CHECKPOINT_EVERY ?? 64);
 
 /**
  * Runs the machine to a final state: keeps the checkpoint (see CHECKPOINT_EVERY), answers
@@ -38,19 +38,23 @@ export async function driveRun(session: RunSession, persisted?: unknown): Promis
     interrupted = reason;
     wake();
   };
-  // the latest snapshot, serialized when it was emitted, with where the journal stood then
-  let latest = null as { fields: ReturnType<typeof snapshotFields>; json: string; position: JournalPosition; written: boolean } | null;
+  // the latest snapshot's fields, with where the journal stood when it was emitted; it is
+  // serialized only when written, while the actor still holds it (before any stop)
+  let latest = null as { fields: ReturnType<typeof snapshotFields>; position: JournalPosition; written: boolean } | null;
   let sinceWrite = 0;
   const write = () => {
     if (!latest || latest.written) return;
-    saveCheckpoint(session, latest.fields, latest.json, anchorAt(session, latest.position, latest.json));
+    // a stopped or failed actor no longer holds the snapshot that was emitted: the journal has it
+    if (!['active', 'done'].includes(actor.getSnapshot().status)) return;
+    const json = session.scrubber.scrub(JSON.stringify(actor.getPersistedSnapshot()));
+    saveCheckpoint(session, latest.fields, json, anchorAt(session, latest.position, json));
     latest.written = true;
     sinceWrite = 0;
   };
   session.flushCheckpoint = write;
   const save = (snapshot: AnyMachineSnapshot, now: boolean) => {
     const fields = snapshotFields(machine, snapshot);
-    latest = { fields, json: session.scrubber.scrub(JSON.stringify(actor.getPersistedSnapshot())), position: session.journal.position, written: false };
+    latest = { fields, position: session.journal.position, written: false };
     const meta = stateMeta(machine, fields.state);
     // the end is written once run-finished is in the journal (see below)
     if (fields.status === 'active' && (now || ++sinceWrite >= CHECKPOINT_EVERY || (isWaitingForOperator(meta) && Object.keys(snapshot.children).length === 0))) write();
@@ -75,6 +79,7 @@ export async function driveRun(session: RunSession, persisted?: unknown): Promis
     for (;;) {
       const snapshot = actor.getSnapshot();
       if (interrupted) {
+        write();
         actor.stop();
         throw interrupted;
       }

@@ -246,3 +246,53 @@ function endRecorded(records: TimedRecord[], before: boolean): boolean {
   }
   return ended;
 }
+
+/**
+ * Where a run stands for the commands that read it whole (status, report), which check the whole
+ * chain anyway: the checkpoint brought up to the journal by replaying the records after its
+ * anchor, or the snapshot rebuilt from the whole journal when the checkpoint is unusable. Writes
+ * nothing. A checkpoint of an older version (no anchor) is taken as it is.
+ */
+export function currentEnvelope(runbook: RunbookDefinition, checkpoint: CheckpointEnvelope | null, records: TimedRecord[]): CheckpointEnvelope {
+  const started = records.find((r): r is Extract<TimedRecord, { type: 'run-started' }> => r.type === 'run-started');
+  if (checkpoint && !checkpoint.journal) return checkpoint;
+  if (checkpoint?.journal && checkpoint.runId === started?.runId) {
+    const anchor = checkpoint.journal;
+    const replayed = rebuildSnapshot(runbook.machine, checkpoint.snapshot, records.filter((r) => (r.n ?? 0) > anchor.records));
+    if (replayed.ok) return current(runbook, checkpoint, replayed.snapshot);
+  }
+  const replayed = rebuildSnapshot(runbook.machine, null, records);
+  if (!replayed.ok || !started) {
+    if (checkpoint) return checkpoint;
+    throw new UserError(`run ${started?.runId ?? '?'} cannot be rebuilt from its journal: ${replayed.ok ? 'no run-started record' : replayed.problem}`, ExitCode.state);
+  }
+  const base: CheckpointEnvelope = {
+    schema: 1,
+    runId: started.runId,
+    runbookId: started.runbookId,
+    machineHash: started.machineHash,
+    target: started.target,
+    createdAt: started.at,
+    updatedAt: records.at(-1)?.at ?? started.at,
+    status: 'active',
+    state: '',
+    outcome: null,
+    snapshot: null,
+  };
+  return current(runbook, base, replayed.snapshot);
+}
+
+/** The checkpoint, or null when it cannot be read (it is rebuilt from the journal). */
+export function checkpointOrNull(path: string): CheckpointEnvelope | null {
+  try {
+    return readCheckpoint(path);
+  } catch {
+    return null;
+  }
+}
+
+/** The runbook id a run's journal names (its run-started record). */
+export function runbookIdOf(records: TimedRecord[]): string | undefined {
+  const started = records.find((r) => r.type === 'run-started');
+  return started?.type === 'run-started' ? started.runbookId : undefined;
+}
