@@ -138,6 +138,37 @@ describe('the checkpoint is rebuilt from the journal', () => {
   });
 });
 
+describe('an older checkpoint put back', () => {
+  it('repeats nothing: the journal is replayed over it; a run that ended stays ended and its checkpoint says so again', async () => {
+    const one = scenarios().find((s) => s.name === 'one-connector')!;
+    const answers = answersFor(root, one);
+    const args = ['run', RUNBOOK, '--target', 'sim:one-connector', '--answers', answers.path];
+    const stateDir = join(root, 'put-back');
+    expect((await killAt(args, 'checkpoint:stopService', { stateDir, env: answers.env })).reached).toBe(true);
+    const runDir = runDirs(stateDir)[0]!;
+    const runId = runDir.split('/').at(-1)!;
+    const old = readFileSync(join(runDir, 'checkpoint.json'), 'utf8');
+    const resumed = await cli(['resume', runId, '--answers', answers.path], { stateDir, env: answers.env });
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    writeFileSync(join(runDir, 'checkpoint.json'), old);
+    const stale = JSON.parse((await cli(['runs', '--json'], { stateDir })).stdout)[0];
+    expect(stale).toMatchObject({ runId, status: 'active' });
+    // status reads the journal, not the stale cache
+    const status = JSON.parse((await cli(['status', runId, '--json'], { stateDir })).stdout);
+    expect(status).toMatchObject({ status: 'done', state: 'done' });
+    const verified = await cli(['verify', runId], { stateDir });
+    expect(verified.exitCode, verified.stderr).toBe(0);
+    expect(verified.stderr).toMatch(/the checkpoint agrees \(as of record \d+; resume replays the \d+ after it\)/);
+    const again = await cli(['resume', runId, '--answers', answers.path], { stateDir, env: answers.env });
+    expect(again.exitCode).toBe(5);
+    expect(again.stderr).toMatch(/already ended \(done\)/);
+    expect(JSON.parse((await cli(['runs', '--json'], { stateDir })).stdout)[0]).toMatchObject({ runId, status: 'done', state: 'done' });
+    const ops = readJsonFile(join(runDir, 'simulated-server.json')).effects.map((e: { op: string }) => e.op);
+    expect(ops).toEqual(['abandon', 'start', 'password:contoso.com', 'restart', 'entra', 'start-final', 'delta-sync']);
+    expect((await cli(['verify', runId], { stateDir })).exitCode).toBe(0);
+  });
+});
+
 afterAll(() => {
   expect(filesContainingSecrets(root, Object.values(SECRETS)).filter((f) => !f.includes('answers-'))).toEqual([]);
 });

@@ -5,7 +5,7 @@ import type { ResolvedTarget, Runner } from '../runner/contract.js';
 import { machineHash } from '../runbook/machine-hash.js';
 import { loadRunbook } from '../runbook/load-runbook.js';
 import { readCheckpoint } from '../checkpoint/read-checkpoint.js';
-import { refreshCheckpoint, restoreRun } from './restore-run.js';
+import { refreshCheckpoint, repairEndedCheckpoint, restoreRun } from './restore-run.js';
 import type { CheckpointEnvelope } from '../checkpoint/envelope.js';
 import { Journal } from '../journal/append-journal.js';
 import { EMPTY_CHAIN, type ChainHead } from '../journal/hash-chain.js';
@@ -105,6 +105,7 @@ export async function resumeRun(
     const restored = await restoreRun(paths, id, load);
     const { envelope, chain, runbook } = restored;
     if (envelope.status !== 'active' && !restored.endUnrecorded) {
+      if (!chain.torn) repairEndedCheckpoint(paths.checkpoint, envelope, chain);
       throw new UserError(`run ${id} already ended (${envelope.state}); nothing to resume`, ExitCode.state);
     }
     const target = await plugs.target(runbook, envelope.target);

@@ -2,6 +2,7 @@ import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import type { RunbookDefinition } from '../runbook/define.js';
 import { machineHash } from '../runbook/machine-hash.js';
 import { readCheckpoint } from '../checkpoint/read-checkpoint.js';
+import { writeCheckpoint } from '../checkpoint/write-checkpoint.js';
 import type { CheckpointEnvelope } from '../checkpoint/envelope.js';
 import { anchorAt, saveCheckpoint, snapshotFields } from '../checkpoint/save-checkpoint.js';
 import type { RunSession } from './session.js';
@@ -295,4 +296,20 @@ export function checkpointOrNull(path: string): CheckpointEnvelope | null {
 export function runbookIdOf(records: TimedRecord[]): string | undefined {
   const started = records.find((r) => r.type === 'run-started');
   return started?.type === 'run-started' ? started.runbookId : undefined;
+}
+
+/**
+ * Brings the checkpoint of a run that ended up to its journal when the process died after
+ * recording the end and before writing the checkpoint (which then still says "unfinished" to
+ * `runbook runs` and to a new run on the target). A cache repair: the journal is not touched.
+ */
+export function repairEndedCheckpoint(path: string, envelope: CheckpointEnvelope, chain: JournalCheck): void {
+  const onDisk = checkpointOrNull(path);
+  if (onDisk && onDisk.status === envelope.status && onDisk.state === envelope.state) return;
+  const { snapshot, ...fields } = envelope;
+  writeCheckpoint(
+    path,
+    { ...fields, updatedAt: new Date().toISOString(), journal: { records: chain.count, head: chain.head, offset: chain.offset, bytes: chain.bytes, attempts: 0, numbers: {} } },
+    JSON.stringify(snapshot),
+  );
 }
