@@ -24,6 +24,22 @@ export function writeFileAtomic(path: string, data: string): void {
   }
 }
 
+/**
+ * Replaces `path` with `data` by a rename, without waiting for the disk: a process crash leaves
+ * the old or the new file; a power loss may leave either, an empty file or none. For files that
+ * are caches of a durable record (the checkpoint, rebuilt from the journal when unusable).
+ */
+export function replaceFile(path: string, data: string): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(temp, 'w', 0o600);
+  try {
+    writeSync(fd, data);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+}
+
 /** Makes a rename or a new file in `dir` durable (POSIX; Windows has no directory handles). */
 export function fsyncDirectory(dir: string): void {
   if (process.platform === 'win32') return;

@@ -18,4 +18,25 @@ export interface CheckpointEnvelope {
   state: string;
   outcome: FinalOutcome | null;
   snapshot: unknown;
+  /**
+   * Where the journal stood when the snapshot was taken: the snapshot reflects every machine event
+   * the journal holds up to record `records` (absent in checkpoints of older versions).
+   */
+  journal?: JournalAnchor;
+}
+
+/**
+ * The checkpoint is a cache of the journal: `records` and `head` name the journal record it was
+ * taken at (its number and its line's hash), `offset`/`bytes` where that line starts and ends, so
+ * that a resume checks that line and reads, verifies and replays only what follows it.
+ * `attempts` is how many attempts had been shown a step number; `numbers` the numbers of the
+ * attempts in flight (an attempt keeps its number across resumes).
+ */
+export interface JournalAnchor {
+  records: number;
+  head: string;
+  offset: number;
+  bytes: number;
+  attempts: number;
+  numbers: Record<string, number>;
 }

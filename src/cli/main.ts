@@ -20,6 +20,9 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${version()}\n`);
+} else if (args[0] === 'list' && (args.length === 1 || (args.length === 2 && args[1] === '--json'))) {
+  // the list reads the runbook index (see runbook/runbook-index.ts): no commander, no machines
+  process.exitCode = await (await import('./commands/list.js')).list({ json: args[1] === '--json' });
 } else {
   const { runCli } = await import('./program.js');
   process.exitCode = await runCli(process.argv, version());

@@ -6,8 +6,18 @@ import type { TimedRecord } from './records.js';
  * target; ended exactly when the journal says it finished; at the step the journal has in flight;
  * and not older than the journal (a checkpoint put back from a copy would repeat steps).
  * Returns what disagrees, or null.
+ *
+ * The checkpoint is a cache that may lag the journal: one that names the record it was taken at
+ * (its anchor) is held against the journal as it stood at that record (whether that record still
+ * has the hash the checkpoint noted is the caller's to say: see `anchorMoved`).
  */
-export function checkpointDisagreement(envelope: CheckpointEnvelope, records: TimedRecord[]): string | null {
+export function checkpointDisagreement(envelope: CheckpointEnvelope, all: TimedRecord[]): string | null {
+  let records = all;
+  const anchor = envelope.journal;
+  if (anchor) {
+    if (anchor.records > all.length) return `it was taken at journal record ${anchor.records}, the journal has ${all.length} records`;
+    records = all.slice(0, anchor.records);
+  }
   const started = records.find((r) => r.type === 'run-started');
   if (started?.type !== 'run-started') return 'the journal has no run-started record';
   for (const key of ['runId', 'runbookId', 'machineHash', 'target'] as const) {
@@ -49,4 +59,10 @@ function openAttempt(records: TimedRecord[]): { stepId: string; attemptId: strin
 function attemptNumber(attemptId: string): number {
   const match = /#(\d+)$/.exec(attemptId);
   return match ? Number(match[1]) : 0;
+}
+
+/** The checkpoint's anchor record no longer has the hash it had when the checkpoint was taken. */
+export function anchorMoved(envelope: CheckpointEnvelope, hashes: string[]): boolean {
+  const anchor = envelope.journal;
+  return anchor !== undefined && hashes[anchor.records - 1] !== undefined && hashes[anchor.records - 1] !== anchor.head;
 }

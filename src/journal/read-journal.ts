@@ -62,11 +62,9 @@ export function readAttemptRecords(path: string, attemptIds: string[]): TimedRec
         if (record.type === 'step-started') wanted.delete(record.attemptId);
       }
     }
-    if (carry) {
-      for (const record of parseLines([carry], path)) {
-        if ('attemptId' in record && record.attemptId && attemptIdsMatch(record.attemptId, attemptIds)) found.push(record);
-      }
-    }
+    // a non-empty carry here is the partial line at the edge of the last chunk read, after every
+    // attempt was found: it was never meant to be parsed (the first line of the file comes with
+    // position 0, whole, inside the loop)
     return found.reverse();
   } finally {
     closeSync(fd);

@@ -30,11 +30,28 @@ export type JournalRecord =
       durationMs: number;
       details?: Record<string, Json>;
     }
-  | { type: 'decision'; question: string; state: string; stepId?: string; attemptId?: string; answer: string; reason?: string; by: string; via?: string }
+  | {
+      type: 'decision';
+      question: string;
+      state: string;
+      stepId?: string;
+      attemptId?: string;
+      answer: string;
+      reason?: string;
+      by: string;
+      via?: string;
+      /** The machine event the answer sent (replayed to rebuild the snapshot; see rebuild-snapshot.ts). */
+      event?: MachineEvent;
+    }
+  /** A machine event the engine itself sent that no other record implies (replayed like the others). */
+  | { type: 'machine-event'; state: string; event: MachineEvent; reason: string }
   | { type: 'probe'; stepId: string; attemptId: string; verdict: 'done' | 'not-done' | 'unknown'; evidence: string[] }
   | { type: 'secret-supplied'; secretId: string; label?: string; source: string; by: string }
   | { type: 'run-finished'; state: string; outcome: FinalOutcome | null }
   | { type: 'run-interrupted'; state: string; reason: string };
+
+/** An XState event as the journal keeps it: plain JSON, never a secret. */
+export type MachineEvent = { type: string } & { [key: string]: Json };
 
 /** A record as it is on disk: its number, the hash of the line before it, and when it was written. */
 export type TimedRecord = JournalRecord & { at: string; n?: number; prev?: string };

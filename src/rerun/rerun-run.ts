@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fillTemplate, type RunbookDefinition } from '../runbook/define.js';
 import { loadRunbook } from '../runbook/load-runbook.js';
-import { machineHash } from '../runbook/machine-hash.js';
 import { stateMeta } from '../runbook/describe.js';
-import { readCheckpoint } from '../checkpoint/read-checkpoint.js';
-import { verifiedJournal } from '../journal/verify-journal.js';
+import { restoreRun } from '../run/restore-run.js';
 import { cutCrashTail, recordRepair } from '../journal/repair-journal.js';
 import { acquireLock } from '../lock/lock-file.js';
 import type { Operator } from '../operator/operator.js';
@@ -34,22 +32,15 @@ export async function rerunRun(
   const releaseRun = acquireLock(paths.lock, holder(), `run ${runId}`);
   let releaseTarget = () => {};
   try {
-    const envelope = readCheckpoint(paths.checkpoint);
-    const runbook = await load(envelope.runbookId);
+    // where the run stands by its journal (the checkpoint is a cache that may lag; see restore-run.ts)
+    const restored = await restoreRun(paths, runId, load);
+    const { envelope, runbook, chain } = restored;
     const lastContext = (envelope.snapshot as { context: Record<string, unknown> }).context;
     const points = rerunPoints(runbook, lastContext);
     const point = points.find((p) => p.key === from);
     if (!point) {
       throw new UserError(`no step '${from}' in ${runbook.id}; rerun from one of: ${points.map((p) => `${p.key} (${p.title})`).join(', ')}`, ExitCode.usage);
     }
-    const hash = machineHash(runbook.machine);
-    if (hash !== envelope.machineHash) {
-      throw new UserError(
-        `runbook ${runbook.id} changed since run ${runId} started (definition ${envelope.machineHash}, now ${hash}); a rerun needs the version that started it`,
-        ExitCode.state,
-      );
-    }
-    const chain = verifiedJournal(paths.journal, runId);
     const target = await plugs.target(runbook, envelope.target);
     const runner = await plugs.runner(runbook, target, paths.dir);
     preflight(runbook, target, runner, from);
@@ -62,6 +53,7 @@ export async function rerunRun(
 
     cutCrashTail(paths.journal, chain);
     const session = openSession(runbook, runId, target, runner, envelope.createdAt, paths, plugs, chain);
+    if (restored.stepNumbers) session.stepNumbers = restored.stepNumbers;
     try {
       const { operator } = session;
       const name = expectedName(runbook, lastContext, envelope.target);

@@ -2,8 +2,8 @@ import { createActor, type AnyMachineSnapshot, type EventObject } from 'xstate';
 import type { FinalMeta, FinalOutcome, PromptMeta } from '../runbook/define.js';
 import { fillTemplate } from '../runbook/define.js';
 import { currentState, isFinal, isWaitingForOperator, stateMeta, textValues } from '../runbook/describe.js';
-import { writeCheckpoint } from '../checkpoint/write-checkpoint.js';
-import { CHECKPOINT_SCHEMA } from '../checkpoint/envelope.js';
+import { anchorAt, saveCheckpoint, snapshotFields } from '../checkpoint/save-checkpoint.js';
+import type { JournalPosition } from '../journal/append-journal.js';
 import { UserError } from '../user-error.js';
 import { plugRunners } from './execute-step.js';
 import { freezeAt } from './fault.js';
@@ -16,29 +16,17 @@ export interface RunEnd {
 }
 
 /**
- * Runs the machine to a final state: checkpoints every snapshot, answers waiting states
- * through the operator. `persisted` resumes a checkpointed run.
+ * Transitions between two checkpoint writes while steps run. The checkpoint is a cache of the
+ * journal (every machine event is a journal record; see journal/rebuild-snapshot.ts), written
+ * without a sync: a resume replays the journal's records after it. It is also written at every
+ * operator prompt, at the end, and when the run stops (interrupted, refused, released).
  */
-/** Writes the run's checkpoint: the persisted snapshot in its envelope. */
-export function saveCheckpoint(session: RunSession, snapshot: AnyMachineSnapshot, persisted: unknown): void {
-  const state = currentState(snapshot);
-  const meta = stateMeta(session.runbook.machine, state);
-  writeCheckpoint(session.paths.checkpoint, {
-    schema: CHECKPOINT_SCHEMA,
-    runId: session.runId,
-    runbookId: session.runbook.id,
-    machineHash: session.machineHash,
-    target: session.target,
-    lockKey: session.resolvedTarget.lockKey,
-    createdAt: session.createdAt,
-    updatedAt: new Date().toISOString(),
-    status: snapshot.status === 'done' ? 'done' : snapshot.status === 'error' ? 'error' : 'active',
-    state,
-    outcome: isFinal(meta) ? meta.outcome : null,
-  }, session.scrubber.scrub(JSON.stringify(persisted)));
-  freezeAt(`checkpoint:${state}`);
-}
+export const CHECKPOINT_EVERY = Number(process.env.RUNBOOK_CHECKPOINT_EVERY ?? 64);
 
+/**
+ * Runs the machine to a final state: keeps the checkpoint (see CHECKPOINT_EVERY), answers
+ * waiting states through the operator. `persisted` resumes a checkpointed run.
+ */
 export async function driveRun(session: RunSession, persisted?: unknown): Promise<RunEnd> {
   const machine = plugRunners(session.runbook.machine, session);
   const actor = createActor(machine, persisted === undefined ? {} : { snapshot: persisted as never });
@@ -50,15 +38,38 @@ export async function driveRun(session: RunSession, persisted?: unknown): Promis
     interrupted = reason;
     wake();
   };
-  const save = (snapshot: AnyMachineSnapshot) => saveCheckpoint(session, snapshot, actor.getPersistedSnapshot());
+  // the latest snapshot's fields, with where the journal stood when it was emitted; it is
+  // serialized only when written, while the actor still holds it (before any stop)
+  let latest = null as { fields: ReturnType<typeof snapshotFields>; position: JournalPosition; written: boolean } | null;
+  let sinceWrite = 0;
+  const write = () => {
+    if (!latest || latest.written) return;
+    // a stopped or failed actor no longer holds the snapshot that was emitted: the journal has it
+    if (!['active', 'done'].includes(actor.getSnapshot().status)) return;
+    const json = session.scrubber.scrub(JSON.stringify(actor.getPersistedSnapshot()));
+    saveCheckpoint(session, latest.fields, json, anchorAt(session, latest.position, json));
+    latest.written = true;
+    sinceWrite = 0;
+  };
+  session.flushCheckpoint = write;
+  const save = (snapshot: AnyMachineSnapshot, now: boolean) => {
+    const fields = snapshotFields(machine, snapshot);
+    latest = { fields, position: session.journal.position, written: false };
+    const meta = stateMeta(machine, fields.state);
+    // the end is written once run-finished is in the journal (see below)
+    if (fields.status === 'active' && (now || ++sinceWrite >= CHECKPOINT_EVERY || (isWaitingForOperator(meta) && Object.keys(snapshot.children).length === 0))) write();
+    freezeAt(`checkpoint:${fields.state}`);
+  };
+  let first = true;
   actor.subscribe({
     next: (snapshot) => {
       try {
-        if (snapshot.status !== 'error') save(snapshot);
+        if (snapshot.status !== 'error') save(snapshot, first);
       } catch (error) {
-        // disk full or not writable: stop where the run stands; the last good checkpoint and the journal resume it
+        // disk full or not writable: stop where the run stands; the journal and the last good checkpoint resume it
         session.interrupt(error);
       }
+      first = false;
       wake();
     },
     error: (error) => {
@@ -66,34 +77,51 @@ export async function driveRun(session: RunSession, persisted?: unknown): Promis
       wake();
     },
   });
-  if (persisted === undefined) save(actor.getSnapshot());
+  if (persisted === undefined) save(actor.getSnapshot(), true);
   actor.start();
 
-  for (;;) {
-    const snapshot = actor.getSnapshot();
-    if (interrupted) {
-      actor.stop();
-      throw interrupted;
+  try {
+    for (;;) {
+      const snapshot = actor.getSnapshot();
+      if (interrupted) {
+        write();
+        actor.stop();
+        throw interrupted;
+      }
+      if (crashed || snapshot.status === 'error') {
+        throw new Error(`the runbook machine failed: ${String((crashed as Error)?.message ?? snapshot.error)}`);
+      }
+      const state = currentState(snapshot);
+      const meta = stateMeta(machine, state);
+      if (snapshot.status === 'done') {
+        const outcome = isFinal(meta) ? meta.outcome : null;
+        if (!latest) save(snapshot, false); // a resumed run whose end was not recorded yet
+        session.journal.append({ type: 'run-finished', state, outcome });
+        latest!.position = session.journal.position;
+        write();
+        session.reporter.finished(isFinal(meta) ? meta : undefined, state);
+        actor.stop();
+        return { state, outcome, meta: isFinal(meta) ? meta : undefined };
+      }
+      if (isWaitingForOperator(meta) && Object.keys(snapshot.children).length === 0) {
+        actor.send(await askOperator(session, snapshot, meta, state));
+        continue;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
     }
-    if (crashed || snapshot.status === 'error') {
-      throw new Error(`the runbook machine failed: ${String((crashed as Error)?.message ?? snapshot.error)}`);
-    }
-    const state = currentState(snapshot);
-    const meta = stateMeta(machine, state);
-    if (snapshot.status === 'done') {
-      const outcome = isFinal(meta) ? meta.outcome : null;
-      session.journal.append({ type: 'run-finished', state, outcome });
-      session.reporter.finished(isFinal(meta) ? meta : undefined, state);
-      actor.stop();
-      return { state, outcome, meta: isFinal(meta) ? meta : undefined };
-    }
-    if (isWaitingForOperator(meta) && Object.keys(snapshot.children).length === 0) {
-      actor.send(await askOperator(session, snapshot, meta, state));
-      continue;
-    }
-    await new Promise<void>((resolve) => (wake = resolve));
+  } finally {
+    // stopped by an interruption, a refusal or an error: the checkpoint says where
+    if (latest?.fields.status === 'active') write();
   }
 }
+
+/**
+ * An answer is journalled with the event it sends, and not synced on its own: the next sync
+ * (the "started" record of a step that is not safe to repeat, a step's result, the end) makes it
+ * durable with it, before anything it led to can reach the target. A power cut before that
+ * loses only the answer, which is then asked again.
+ */
+const LAZY = { sync: false };
 
 async function askOperator(session: RunSession, snapshot: AnyMachineSnapshot, meta: PromptMeta, state: string): Promise<EventObject> {
   const context = textValues(session.runbook.machine, state, snapshot.context) as Record<string, unknown> & { _lastError?: { message: string } | null };
@@ -104,15 +132,16 @@ async function askOperator(session: RunSession, snapshot: AnyMachineSnapshot, me
     for (;;) {
       const typed = (await operator.text({ id: prompt.id, message: fillTemplate(prompt.message, context) })).trim();
       if (typed === '') {
-        journal.append({ type: 'decision', question: prompt.id, state, answer: 'cancel', by: operator.who, via: operator.via });
-        return { type: prompt.cancelEvent };
+        const cancel = { type: prompt.cancelEvent };
+        journal.append({ type: 'decision', question: prompt.id, state, answer: 'cancel', by: operator.who, via: operator.via, event: cancel }, LAZY);
+        return cancel;
       }
       const event = { type: prompt.event, [prompt.field]: typed };
       if (snapshot.can(event)) {
-        journal.append({ type: 'decision', question: prompt.id, state, answer: `confirmed: ${typed}`, by: operator.who, via: operator.via });
+        journal.append({ type: 'decision', question: prompt.id, state, answer: `confirmed: ${typed}`, by: operator.who, via: operator.via, event }, LAZY);
         return event;
       }
-      journal.append({ type: 'decision', question: prompt.id, state, answer: `rejected: ${typed}`, by: operator.who, via: operator.via });
+      journal.append({ type: 'decision', question: prompt.id, state, answer: `rejected: ${typed}`, by: operator.who, via: operator.via }, LAZY);
       if (!operator.interactive) {
         throw new UserError(`the answer to '${prompt.id}' ("${typed}") does not match; nothing was changed (the run can be resumed)`);
       }
@@ -124,7 +153,9 @@ async function askOperator(session: RunSession, snapshot: AnyMachineSnapshot, me
   const stepId = meta.stepId;
   if (session.abortRequested && available.some((c) => c.event === 'ABORT')) {
     session.abortRequested = false;
-    return { type: 'ABORT' };
+    const abort = { type: 'ABORT' };
+    journal.append({ type: 'machine-event', state, event: abort, reason: 'the operator aborted while the step was in doubt' }, LAZY);
+    return abort;
   }
   const detail = context._lastError?.message;
   reporter.prompt(fillTemplate(meta.title, context), [...(detail ? [`Error: ${detail}`] : []), ...meta.instructions.map((line) => fillTemplate(line, context))]);
@@ -139,6 +170,7 @@ async function askOperator(session: RunSession, snapshot: AnyMachineSnapshot, me
     reason = (await operator.text({ id: ask.id, key: stepId, message: fillTemplate(ask.message, context) })).trim();
     if (!reason) throw new UserError(`'${choice.label}' needs a reason; nothing was changed (the run can be resumed)`);
   }
-  journal.append({ type: 'decision', question: prompt.id, state, ...(stepId ? { stepId } : {}), answer, ...(reason ? { reason } : {}), by: operator.who, via: operator.via });
-  return { type: choice.event, ...(reason ? { reason } : {}) };
+  const event = { type: choice.event, ...(reason ? { reason } : {}) };
+  journal.append({ type: 'decision', question: prompt.id, state, ...(stepId ? { stepId } : {}), answer, ...(reason ? { reason } : {}), by: operator.who, via: operator.via, event }, LAZY);
+  return event;
 }

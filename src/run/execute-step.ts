@@ -29,110 +29,130 @@ export function plugRunners(machine: AnyStateMachine, session: RunSession): AnyS
 function stepActor(machine: AnyStateMachine, session: RunSession) {
   return fromPromise<Json | undefined, StepInput>(async ({ input, signal }) => {
     try {
-      return await attemptStep(machine, session, input, signal);
+      return await attempt(machine, session, input, signal);
     } catch (error) {
       // the state directory could not take a write (disk full, read-only): stop saved, not a step failure
       if (error instanceof StateWriteError) {
         session.interrupt(error);
         return new Promise<never>(() => {});
       }
-      throw error;
+      if (typeof error === 'object' && error !== null && journalled.has(error)) throw error;
+      // a failure before the step could record one (no runner, an unreadable journal): the
+      // machine's error event is journalled so that a rebuild of the snapshot sees it too
+      const failure = { message: session.scrubber.scrub(String((error as Error)?.message ?? error)), category: String((error as { category?: unknown })?.category ?? 'failed') };
+      session.journal.append({ type: 'machine-event', state: input.stepId, event: { type: `xstate.error.actor.${input.stepId}`, error: failure, actorId: input.stepId }, reason: 'the step failed before it could run' });
+      throw failure;
     }
   });
 }
 
-async function attemptStep(machine: AnyStateMachine, session: RunSession, input: StepInput, signal: AbortSignal): Promise<Json | undefined> {
-  const meta = stepMeta(machine, input.stepId);
-  const title = fillTemplate(meta.title, input.params);
-  const prior = session.journalCheck.active ? priorRecords(session, input.attemptId) : [];
-  let rerun = false;
-  if (prior.length > 0) {
-    const finished = prior.find((r) => r.type === 'step-finished');
-    if (finished?.type === 'step-finished') {
-      session.reporter.stepDone(title, ['(finished before the interruption; not run again)'], 0, true);
-      return finished.output;
+/** Errors whose machine event the journal already holds (a step-failed record, an in-doubt abort). */
+const journalled = new WeakSet<object>();
+function recorded<T extends object>(error: T): T {
+  journalled.add(error);
+  return error;
+}
+
+async function attempt(machine: AnyStateMachine, session: RunSession, input: StepInput, signal: AbortSignal): Promise<Json | undefined> {
+  {
+    const meta = stepMeta(machine, input.stepId);
+    const title = fillTemplate(meta.title, input.params);
+    const prior = session.journalCheck.active ? priorRecords(session, input.attemptId) : [];
+    let rerun = false;
+    if (prior.length > 0) {
+      const finished = prior.find((r) => r.type === 'step-finished');
+      if (finished?.type === 'step-finished') {
+        session.reporter.stepDone(title, ['(finished before the interruption; not run again)'], 0, true);
+        return finished.output;
+      }
+      const failed = prior.find((r) => r.type === 'step-failed');
+      if (failed?.type === 'step-failed') throw recorded(toMachineError(new StepFailure(failed.error.message, failed.error.category)));
+      let resolved: Awaited<ReturnType<typeof resolveInDoubt>>;
+      try {
+        resolved = await resolveInDoubt(session, meta, title, input, prior[0]!);
+      } catch (error) {
+        // no decision (the answers file cannot decide, or Ctrl-C at the prompt) is not the step
+        // failing: a failure decision could run the step again. Stop here, the attempt stays in doubt.
+        if (error instanceof UserError || isOperatorInterrupt(error)) {
+          session.interrupt(error);
+          return new Promise<never>(() => {});
+        }
+        throw error;
+      }
+      if (resolved === 'marked-done') {
+        session.reporter.stepDone(title, ['(marked done by the operator)'], 0, true);
+        return null;
+      }
+      rerun = true;
     }
-    const failed = prior.find((r) => r.type === 'step-failed');
-    if (failed?.type === 'step-failed') throw toMachineError(new StepFailure(failed.error.message, failed.error.category));
-    let resolved: Awaited<ReturnType<typeof resolveInDoubt>>;
+
+    const runner = pickRunner(session, input.stepId, meta);
+    // a secret the answers file cannot give (a connector found at run time): the step is not
+    // attempted, no failure is counted, and the run stops saved for `resume --answers <fixed>`
+    const unanswerable = input.secrets.find((ref) => session.operator.canAnswer?.(ref) === false);
+    if (unanswerable) {
+      session.interrupt(
+        new UserError(`the answers file has no entry under 'secrets' for '${unanswerable.id}' (${unanswerable.label}); "${title}" was not attempted`),
+      );
+      return new Promise<never>(() => {});
+    }
+    // durable before the runner starts only where it matters: a step that is not safe to repeat
+    // must be found in doubt after any crash; one that is safe to repeat runs again anyway when
+    // its result is missing, so its "started" line is made durable by that result's sync
+    session.journal.append(
+      {
+        type: 'step-started',
+        stepId: input.stepId,
+        attemptId: input.attemptId,
+        title,
+        runner: runner.name,
+        params: input.params,
+        ...(rerun ? { rerun } : {}),
+      },
+      { sync: !meta.idempotent },
+    );
+    await holdAt(`step-started:${input.stepId}`);
+    if (!session.stepNumbers.has(input.attemptId)) session.stepNumbers.set(input.attemptId, session.stepNumbers.size + 1);
+    session.reporter.stepStarting(session.stepNumbers.get(input.attemptId)!, title, meta, runner.name, input.params);
+    const started = Date.now();
     try {
-      resolved = await resolveInDoubt(session, meta, title, input, prior[0]!);
+      const result = await withDeadline(runner, input, meta, signal, session);
+      const evidence = result.evidence.map(session.scrubber.scrub);
+      session.journal.append({
+        type: 'step-finished',
+        stepId: input.stepId,
+        attemptId: input.attemptId,
+        output: (result.output ?? null) as Json,
+        evidence,
+        ...(result.problems?.length ? { problems: result.problems.map(session.scrubber.scrub) } : {}),
+        durationMs: Date.now() - started,
+        ...(result.details ? { details: result.details } : {}),
+      });
+      await holdAt(`step-finished:${input.stepId}`);
+      session.reporter.stepDone(title, evidence, Date.now() - started, false);
+      return result.output ?? null;
     } catch (error) {
-      // no decision (the answers file cannot decide, or Ctrl-C at the prompt) is not the step
-      // failing: a failure decision could run the step again. Stop here, the attempt stays in doubt.
-      if (error instanceof UserError || isOperatorInterrupt(error)) {
+      if (isOperatorInterrupt(error)) {
+        // Ctrl-C at a prompt is not the step failing: stop here, the attempt stays in doubt
         session.interrupt(error);
         return new Promise<never>(() => {});
       }
-      throw error;
+      const failure = error instanceof StepFailure ? error : new StepFailure((error as Error)?.message ?? String(error), 'error');
+      const evidence = failure.evidence.map(session.scrubber.scrub);
+      const message = session.scrubber.scrub(failure.message);
+      session.journal.append({
+        type: 'step-failed',
+        stepId: input.stepId,
+        attemptId: input.attemptId,
+        error: { message, category: failure.category },
+        evidence,
+        durationMs: Date.now() - started,
+        ...(failure.details ? { details: failure.details } : {}),
+      });
+      session.log.warn({ stepId: input.stepId, attemptId: input.attemptId, category: failure.category, err: message }, 'step failed');
+      session.reporter.stepFailed(title, message, evidence);
+      throw recorded({ message, category: failure.category });
     }
-    if (resolved === 'marked-done') {
-      session.reporter.stepDone(title, ['(marked done by the operator)'], 0, true);
-      return null;
-    }
-    rerun = true;
-  }
-
-  const runner = pickRunner(session, input.stepId, meta);
-  // a secret the answers file cannot give (a connector found at run time): the step is not
-  // attempted, no failure is counted, and the run stops saved for `resume --answers <fixed>`
-  const unanswerable = input.secrets.find((ref) => session.operator.canAnswer?.(ref) === false);
-  if (unanswerable) {
-    session.interrupt(
-      new UserError(`the answers file has no entry under 'secrets' for '${unanswerable.id}' (${unanswerable.label}); "${title}" was not attempted`),
-    );
-    return new Promise<never>(() => {});
-  }
-  session.journal.append({
-    type: 'step-started',
-    stepId: input.stepId,
-    attemptId: input.attemptId,
-    title,
-    runner: runner.name,
-    params: input.params,
-    ...(rerun ? { rerun } : {}),
-  });
-  await holdAt(`step-started:${input.stepId}`);
-  if (!session.stepNumbers.has(input.attemptId)) session.stepNumbers.set(input.attemptId, session.stepNumbers.size + 1);
-  session.reporter.stepStarting(session.stepNumbers.get(input.attemptId)!, title, meta, runner.name, input.params);
-  const started = Date.now();
-  try {
-    const result = await withDeadline(runner, input, meta, signal, session);
-    const evidence = result.evidence.map(session.scrubber.scrub);
-    session.journal.append({
-      type: 'step-finished',
-      stepId: input.stepId,
-      attemptId: input.attemptId,
-      output: (result.output ?? null) as Json,
-      evidence,
-      ...(result.problems?.length ? { problems: result.problems.map(session.scrubber.scrub) } : {}),
-      durationMs: Date.now() - started,
-      ...(result.details ? { details: result.details } : {}),
-    });
-    await holdAt(`step-finished:${input.stepId}`);
-    session.reporter.stepDone(title, evidence, Date.now() - started, false);
-    return result.output ?? null;
-  } catch (error) {
-    if (isOperatorInterrupt(error)) {
-      // Ctrl-C at a prompt is not the step failing: stop here, the attempt stays in doubt
-      session.interrupt(error);
-      return new Promise<never>(() => {});
-    }
-    const failure = error instanceof StepFailure ? error : new StepFailure((error as Error)?.message ?? String(error), 'error');
-    const evidence = failure.evidence.map(session.scrubber.scrub);
-    const message = session.scrubber.scrub(failure.message);
-    session.journal.append({
-      type: 'step-failed',
-      stepId: input.stepId,
-      attemptId: input.attemptId,
-      error: { message, category: failure.category },
-      evidence,
-      durationMs: Date.now() - started,
-      ...(failure.details ? { details: failure.details } : {}),
-    });
-    session.log.warn({ stepId: input.stepId, attemptId: input.attemptId, category: failure.category, err: message }, 'step failed');
-    session.reporter.stepFailed(title, message, evidence);
-    throw toMachineError(failure);
   }
 }
 
@@ -168,7 +188,7 @@ async function resolveInDoubt(
   const probe = await probeInDoubt(session, meta, title, input, when);
   session.reporter.pause();
   session.reporter.warn(
-    `"${title}" was started at ${when} and did not report an end before the run stopped. ` +
+    `"${title}" was started at ${when} (attempt ${input.attemptId}) and did not report an end before the run stopped. ` +
       'It is NOT safe to run twice.' +
       (probe ? '' : ' Check the server before answering: is it still running there, and did it take effect?'),
   );
@@ -212,7 +232,9 @@ async function resolveInDoubt(
   }
   if (answer === 'abort') {
     session.abortRequested = true;
-    throw toMachineError(new StepFailure('aborted by the operator while the step was in doubt', 'aborted'));
+    const error = toMachineError(new StepFailure('aborted by the operator while the step was in doubt', 'aborted'));
+    session.journal.append({ type: 'machine-event', state: input.stepId, event: { type: `xstate.error.actor.${input.stepId}`, error, actorId: input.stepId }, reason: 'the operator aborted while the step was in doubt' });
+    throw recorded(error);
   }
   return 'rerun';
 }
@@ -247,7 +269,7 @@ async function probeInDoubt(session: RunSession, meta: StepMeta, title: string, 
 
 /** Preflight refused the run already if a reachable step had no implementation; this is the last guard. */
 function pickRunner(session: RunSession, stepId: string, meta: StepMeta): Runner {
-  if (session.runner.canRun(stepId, meta)) return session.runner.forStep?.(stepId, meta) ?? session.runner;
+  if (session.runner.canRun(stepId, meta)) return session.runner;
   throw new StepFailure(`the ${session.runner.name} runner has no implementation of '${stepId}' in this runbook's package`, 'no-runner');
 }
 

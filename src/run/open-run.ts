@@ -6,6 +6,7 @@ import type { ResolvedTarget, Runner } from '../runner/contract.js';
 import { machineHash } from '../runbook/machine-hash.js';
 import { loadRunbook } from '../runbook/load-runbook.js';
 import { readCheckpoint } from '../checkpoint/read-checkpoint.js';
+import { refreshCheckpoint, repairEndedCheckpoint, restoreRun } from './restore-run.js';
 import type { CheckpointEnvelope } from '../checkpoint/envelope.js';
 import { Journal } from '../journal/append-journal.js';
 import { EMPTY_CHAIN, type ChainHead } from '../journal/hash-chain.js';
@@ -22,8 +23,7 @@ import { fsyncDirectory } from '../checkpoint/durable-write.js';
 import { namedRunPaths, newRunId, runPaths, runsDir, type RunPaths } from './paths.js';
 import { acquireTargetLocks, sharesServer } from './targets.js';
 import { preflight } from './preflight.js';
-import { driveRun, saveCheckpoint, type RunEnd } from './drive-run.js';
-import { createActor } from 'xstate';
+import { driveRun, type RunEnd } from './drive-run.js';
 import type { Reporter } from './reporter.js';
 import type { RunSession } from './session.js';
 
@@ -83,9 +83,6 @@ export async function startRun(stateDir: string, runbook: RunbookDefinition, tar
       runner.prepare?.();
       session = openSession(runbook, runId, target, runner, new Date().toISOString(), paths, plugs, EMPTY_CHAIN);
       session.journal.append({ type: 'run-started', runId, runbookId: runbook.id, target: target.id, machineHash: session.machineHash, by: session.operator.who, via: session.operator.via });
-      // a run exists once it can be resumed: its first checkpoint is written before anything else happens
-      const initial = createActor(runbook.machine);
-      saveCheckpoint(session, initial.getSnapshot(), initial.getPersistedSnapshot());
     } catch (error) {
       // nothing was done on the target yet: a run that could not be created leaves no half of itself
       releaseRun();
@@ -115,24 +112,12 @@ export async function resumeRun(
   const releaseRun = acquireLock(paths.lock, holder(), `run ${id}`);
   let releaseTarget = () => {};
   try {
-    const envelope = readCheckpoint(paths.checkpoint);
-    const chain = verifiedJournal(paths.journal, id);
-    const runbook = await load(envelope.runbookId);
-    if (envelope.status !== 'active') endedAlready(runbook, id, envelope, paths, chain);
-    const hash = machineHash(runbook.machine);
-    if (hash !== envelope.machineHash) {
-      throw new UserError(
-        `runbook ${runbook.id} changed since run ${id} started (definition ${envelope.machineHash}, now ${hash}); finish it with the version that started it, or start a new run`,
-        ExitCode.state,
-      );
-    }
-    try {
-      runbook.machine.resolveState(envelope.snapshot as never);
-    } catch (error) {
-      throw new UserError(
-        `checkpoint of run ${id} names a state this runbook does not have (${(error as Error).message}); it was left untouched`,
-        ExitCode.state,
-      );
+    // the journal is the record; the checkpoint, a cache of it, is brought up to date or rebuilt
+    const restored = await restoreRun(paths, id, load);
+    const { envelope, chain, runbook } = restored;
+    if (envelope.status !== 'active' && !restored.endUnrecorded) {
+      if (!chain.torn) repairEndedCheckpoint(paths.checkpoint, envelope, chain);
+      endedAlready(runbook, id, envelope);
     }
     const target = await plugs.target(runbook, envelope.target);
     const runner = await plugs.runner(runbook, target, paths.dir);
@@ -140,10 +125,13 @@ export async function resumeRun(
     releaseTarget = acquireTargetLocks(stateDir, target, holder());
     cutCrashTail(paths.journal, chain);
     const session = openSession(runbook, id, target, runner, envelope.createdAt, paths, plugs, chain);
+    if (restored.stepNumbers) session.stepNumbers = restored.stepNumbers;
     session.journalCheck.active = true;
     recordRepair(session.journal, chain);
-    session.journal.append({ type: 'run-resumed', by: session.operator.who, state: envelope.state, via: session.operator.via });
-    session.log.info({ runId: id, state: envelope.state }, 'run resumed');
+    session.journal.append({ type: 'run-resumed', by: session.operator.who, state: envelope.state, via: session.operator.via }, { sync: false });
+    session.log.info({ runId: id, state: envelope.state, rebuilt: restored.rebuilt }, 'run resumed');
+    refreshCheckpoint(session, envelope);
+    if (restored.rebuilt) session.reporter.notice(`The checkpoint was rebuilt from the journal (${restored.rebuilt}).`);
     const at = fillForPeople(stateMeta(runbook.machine, envelope.state)?.title ?? envelope.state, textValues(runbook.machine, envelope.state, (envelope.snapshot as { context?: unknown }).context));
     session.reporter.notice(`Resuming run ${id} of "${runbook.title}" at "${at}" (last checkpoint ${envelope.updatedAt}).`);
     return opened(session, envelope.snapshot, () => {
@@ -197,6 +185,7 @@ export function opened(session: RunSession, persisted: unknown, release: () => v
     session,
     start: () => driveRun(session, persisted),
     release: () => {
+      session.flushCheckpoint?.();
       session.journal.close();
       session.operator.close();
       release();
@@ -245,16 +234,8 @@ function stepNumbers(chain: ChainHead): Map<string, number> {
   return numbers;
 }
 
-/**
- * Resume of a run that reached its end (killed after its final checkpoint): it is reported as
- * ended with its outcome's exit code, and a missing run-finished record is added to its journal.
- */
-function endedAlready(runbook: RunbookDefinition, id: string, envelope: CheckpointEnvelope, paths: RunPaths, chain: JournalCheck): never {
-  if (envelope.status === 'done' && chain.records.at(-1)?.type !== 'run-finished') {
-    const journal = new Journal(paths.journal, (text) => text, chain);
-    journal.append({ type: 'run-finished', state: envelope.state, outcome: envelope.outcome });
-    journal.close();
-  }
+/** Resume of a run that reached its end (killed after its final checkpoint): it is reported as ended, with its outcome's exit code. */
+function endedAlready(runbook: RunbookDefinition, id: string, envelope: CheckpointEnvelope): never {
   const meta = stateMeta(runbook.machine, envelope.state);
   const code = { success: ExitCode.ok, 'nothing-to-do': ExitCode.ok, 'handed-over': ExitCode.handedOver, aborted: ExitCode.aborted }[envelope.outcome ?? 'aborted'] ?? ExitCode.state;
   throw new UserError(`run ${id} already ended: "${meta?.title ?? envelope.state}" (${envelope.outcome ?? envelope.status}); nothing to resume`, code);

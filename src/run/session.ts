@@ -32,4 +32,6 @@ export interface RunSession {
   abortRequested: boolean;
   /** Stops the drive loop from inside a step (Ctrl-C at a prompt the runner opened). */
   interrupt(reason: unknown): void;
+  /** Writes the checkpoint of the latest snapshot if it is not on disk yet (set while the run is driven). */
+  flushCheckpoint?: () => void;
 }

@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { namedRunPaths, runsDir, stateDir } from '../../run/paths.js';
-import { readCheckpoint } from '../../checkpoint/read-checkpoint.js';
+import { checkpointOrNull, currentEnvelope, runbookIdOf } from '../../run/restore-run.js';
 import { verifiedJournal } from '../../journal/verify-journal.js';
 import { loadRunbook } from '../../runbook/load-runbook.js';
 import { changeReport } from '../../report/change-report.js';
@@ -22,9 +22,13 @@ export async function report(runId: string, options: ReportOptions): Promise<num
   const dir = stateDir(options.stateDir);
   const paths = namedRunPaths(dir, runId);
   if (!existsSync(paths.dir)) throw new UserError(`no run ${runId} in ${runsDir(dir)} (see: runbook runs)`, ExitCode.state);
-  const envelope = readCheckpoint(paths.checkpoint);
   const check = verifiedJournal(paths.journal, runId);
-  const runbook = await loadRunbook(envelope.runbookId);
+  // the journal is the record: the checkpoint (a cache that may lag) is brought up to it
+  const checkpoint = checkpointOrNull(paths.checkpoint);
+  const runbookId = runbookIdOf(check.records) ?? checkpoint?.runbookId;
+  if (!runbookId) throw new UserError(`run ${runId} has neither a journal nor a checkpoint to read`, ExitCode.state);
+  const runbook = await loadRunbook(runbookId);
+  const envelope = currentEnvelope(runbook, checkpoint, check.records);
   const model = changeReport(runbook, envelope, check.records, check.head);
   let text: string;
   if (format === 'json') text = `${JSON.stringify(model, null, 2)}\n`;

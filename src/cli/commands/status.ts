@@ -1,6 +1,6 @@
 import { listRuns } from '../../run/open-run.js';
 import { namedRunPaths, stateDir } from '../../run/paths.js';
-import { readCheckpoint } from '../../checkpoint/read-checkpoint.js';
+import { checkpointOrNull, currentEnvelope, runbookIdOf } from '../../run/restore-run.js';
 import { verifiedJournal } from '../../journal/verify-journal.js';
 import { loadRunbook } from '../../runbook/load-runbook.js';
 import { fillForPeople } from '../../runbook/define.js';
@@ -20,9 +20,13 @@ export async function status(runId: string | undefined, options: GlobalOptions):
   const id = runId ?? listRuns(dir)[0]?.runId;
   if (!id) throw new UserError(`no runs in ${dir}`, ExitCode.state);
   const paths = namedRunPaths(dir, id);
-  const envelope = readCheckpoint(paths.checkpoint);
-  const runbook = await loadRunbook(envelope.runbookId);
+  // the journal is the record: the checkpoint (a cache that may lag) is brought up to it
   const { records } = verifiedJournal(paths.journal, id);
+  const checkpoint = checkpointOrNull(paths.checkpoint);
+  const runbookId = runbookIdOf(records) ?? checkpoint?.runbookId;
+  if (!runbookId) throw new UserError(`run ${id} has neither a journal nor a checkpoint to read`, ExitCode.state);
+  const runbook = await loadRunbook(runbookId);
+  const envelope = currentEnvelope(runbook, checkpoint, records);
   const context = (envelope.snapshot as { context?: unknown }).context;
   const board = stepBoard(runbook, records, envelope.status === 'active' ? envelope.state : null, (envelope.snapshot as { context?: unknown }).context);
   const lastDecision = [...records].reverse().find((r) => r.type === 'decision');
