@@ -165,7 +165,7 @@ describe('run state: the journal is the record, the checkpoint a cache of it', (
     const result = await cli(['resume', run.runId, '--answers', run.answers.path], { stateDir: run.stateDir, env: run.answers.env });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/The checkpoint was rebuilt from the journal \(checkpoint .*(corrupt or truncated|not usable|does not have)/);
-    expect(result.stderr).toMatch(/Resuming run .* at "stopService"/);
+    expect(result.stderr).toMatch(/Resuming run .* at "Wait for an idle sync, then stop the service"/);
     // the journal was only appended to, and the run ended where the baseline ends, every effect once
     expect(readFileSync(join(run.runDir, 'journal.jsonl'), 'utf8').startsWith(journalBefore)).toBe(true);
     expect(readJsonFile(path)).toMatchObject({ status: 'done', state: 'done' });

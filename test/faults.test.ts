@@ -90,11 +90,11 @@ describe('faults of the state directory', () => {
 
 describe('signals at early moments', () => {
   it('a SIGTERM at any moment of the start leaves nothing, or a run that resumes to its end', async () => {
-    const delays = [20, 80, 160, 260, 380, 520, 700, 950];
+    const delays = [20, 120, 250, 400, 600, 850, 1100, 1400];
     let interruptedRuns = 0;
     for (const delay of delays) {
       const stateDir = join(root, `signal-${delay}`);
-      const child = startCli(args, { stateDir, env: { ...answers.env, RUNBOOK_SIM_DELAY_MS: '30' } });
+      const child = startCli(args, { stateDir, env: { ...answers.env, RUNBOOK_SIM_DELAY_MS: '120' } });
       await sleep(delay);
       child.kill('SIGTERM');
       const result = await child;

@@ -31,13 +31,18 @@ export function writeFileAtomic(path: string, data: string): void {
  */
 export function replaceFile(path: string, data: string): void {
   const temp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temp, 'w', 0o600);
   try {
-    writeSync(fd, data);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(temp, 'w', 0o600);
+    try {
+      writeSync(fd, data);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw stateWriteError(error, path);
   }
-  renameSync(temp, path);
 }
 
 /** Makes a rename or a new file in `dir` durable (POSIX; Windows has no directory handles). */

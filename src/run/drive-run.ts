@@ -51,7 +51,16 @@ export async function driveRun(session: RunSession, persisted?: unknown): Promis
     latest.written = true;
     sinceWrite = 0;
   };
-  session.flushCheckpoint = write;
+  // on the way out (interrupted, refused, released) a checkpoint that cannot be written is left
+  // as it was: the journal is the record, and resume brings the checkpoint up to it
+  const writeOnStop = () => {
+    try {
+      write();
+    } catch {
+      // disk full or not writable: the error that stopped the run says so already
+    }
+  };
+  session.flushCheckpoint = writeOnStop;
   const save = (snapshot: AnyMachineSnapshot, now: boolean) => {
     const fields = snapshotFields(machine, snapshot);
     latest = { fields, position: session.journal.position, written: false };
@@ -84,7 +93,7 @@ export async function driveRun(session: RunSession, persisted?: unknown): Promis
     for (;;) {
       const snapshot = actor.getSnapshot();
       if (interrupted) {
-        write();
+        writeOnStop();
         actor.stop();
         throw interrupted;
       }
@@ -111,7 +120,7 @@ export async function driveRun(session: RunSession, persisted?: unknown): Promis
     }
   } finally {
     // stopped by an interruption, a refusal or an error: the checkpoint says where
-    if (latest?.fields.status === 'active') write();
+    if (latest?.fields.status === 'active') writeOnStop();
   }
 }
 
