@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -90,26 +90,36 @@ describe('faults of the state directory', () => {
 
 describe('signals at early moments', () => {
   it('a SIGTERM at any moment of the start leaves nothing, or a run that resumes to its end', async () => {
-    const delays = [20, 120, 250, 400, 600, 850, 1100, 1400];
+    // before the run exists (loading, opening), and at moments after its directory appeared
+    const moments: Array<{ afterRun: boolean; ms: number }> = [
+      { afterRun: false, ms: 30 },
+      { afterRun: false, ms: 150 },
+      ...[0, 40, 120, 250, 450, 700, 1000].map((ms) => ({ afterRun: true, ms })),
+    ];
     let interruptedRuns = 0;
-    for (const delay of delays) {
-      const stateDir = join(root, `signal-${delay}`);
+    for (const [i, moment] of moments.entries()) {
+      const delay = `${moment.afterRun ? 'run+' : ''}${moment.ms}`;
+      const stateDir = join(root, `signal-${i}`);
       const child = startCli(args, { stateDir, env: { ...answers.env, RUNBOOK_SIM_DELAY_MS: '120' } });
-      await sleep(delay);
+      if (moment.afterRun) for (let t = 0; t < 2000 && runDirs(stateDir).length === 0; t++) await sleep(10);
+      await sleep(moment.ms);
       child.kill('SIGTERM');
       const result = await child;
       noStack(String(result.stderr));
       const runs = runDirs(stateDir);
       if (runs.length === 0) continue;
       expect(runs).toHaveLength(1);
-      const checkpoint = readJsonFile(join(runs[0]!, 'checkpoint.json'));
-      if (checkpoint.status === 'done') continue;
+      // the checkpoint is a cache: a run stopped before its first one is resumed from its journal
+      const checkpointPath = join(runs[0]!, 'checkpoint.json');
+      if (existsSync(checkpointPath) && readJsonFile(checkpointPath).status === 'done') continue;
       interruptedRuns += 1;
       expect(result.exitCode, String(result.stderr)).toBe(130);
+      // a write the kill interrupted leaves a temp file: the resume, holding the run, removes it
+      writeFileSync(join(runs[0]!, `checkpoint.json.${child.pid}.tmp`), '{"half');
       const resumed = await cli(['resume', '--answers', resumeAnswers.path], { stateDir, env: answers.env });
       expect(resumed.exitCode, `${delay} ms: ${resumed.stderr}`).toBe(0);
       expect(readJsonFile(join(runs[0]!, 'simulated-server.json')).effects.filter((e: { op: string }) => e.op === 'abandon').length).toBeLessThanOrEqual(1);
-      expect(filesUnder(stateDir).filter((f) => f.endsWith('.lock'))).toEqual([]);
+      expect(filesUnder(stateDir).filter((f) => f.endsWith('.lock') || f.endsWith('.tmp'))).toEqual([]);
     }
     expect(interruptedRuns, 'some signal landed inside a run').toBeGreaterThan(0);
   });

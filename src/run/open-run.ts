@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { fillForPeople, type RunbookDefinition } from '../runbook/define.js';
 import { stateMeta, textValues } from '../runbook/describe.js';
 import type { ResolvedTarget, Runner } from '../runner/contract.js';
@@ -110,6 +111,8 @@ export async function resumeRun(
   const id = runId ?? latestUnfinished(stateDir);
   const paths = namedRunPaths(stateDir, id);
   const releaseRun = acquireLock(paths.lock, holder(), `run ${id}`);
+  // with the run's lock held, a temp file in its directory is a killed writer's leftover
+  for (const entry of readdirSync(paths.dir)) if (entry.endsWith('.tmp')) rmSync(join(paths.dir, entry), { force: true });
   let releaseTarget = () => {};
   try {
     // the journal is the record; the checkpoint, a cache of it, is brought up to date or rebuilt
