@@ -188,7 +188,7 @@ async function resolveInDoubt(
   const probe = await probeInDoubt(session, meta, title, input, when);
   session.reporter.pause();
   session.reporter.warn(
-    `"${title}" was started at ${when} (attempt ${input.attemptId}) and did not report an end before the run stopped. ` +
+    `"${title}" was started at ${when} and did not report an end before the run stopped. ` +
       'It is NOT safe to run twice.' +
       (probe ? '' : ' Check the server before answering: is it still running there, and did it take effect?'),
   );
@@ -269,7 +269,7 @@ async function probeInDoubt(session: RunSession, meta: StepMeta, title: string, 
 
 /** Preflight refused the run already if a reachable step had no implementation; this is the last guard. */
 function pickRunner(session: RunSession, stepId: string, meta: StepMeta): Runner {
-  if (session.runner.canRun(stepId, meta)) return session.runner;
+  if (session.runner.canRun(stepId, meta)) return session.runner.forStep?.(stepId, meta) ?? session.runner;
   throw new StepFailure(`the ${session.runner.name} runner has no implementation of '${stepId}' in this runbook's package`, 'no-runner');
 }
 
