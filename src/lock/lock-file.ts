@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { ExitCode } from '../exit-codes.js';
 import { UserError } from '../user-error.js';
-import { stateWriteError } from '../state-errors.js';
+import { makeStateDir, stateWriteError } from '../state-errors.js';
 
 interface LockOwner {
   pid: number;
@@ -19,11 +19,7 @@ interface LockOwner {
  * detected and taken over; a live owner is reported in one line.
  */
 export function acquireLock(path: string, holder: string, what: string): () => void {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-  } catch (error) {
-    throw stateWriteError(error, path);
-  }
+  makeStateDir(dirname(path));
   const owner: LockOwner = { pid: process.pid, processStart: processStart(process.pid), host: hostname(), since: new Date().toISOString(), holder };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
