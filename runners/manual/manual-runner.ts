@@ -1,5 +1,5 @@
 import { fillTemplate } from '../../src/runbook/define.js';
-import { StepFailure, type Runner, type StepContext, type StepInput } from '../../src/runner/contract.js';
+import { StepFailure, type StepContext, type StepInput } from '../../src/runner/contract.js';
 
 /**
  * Asks the operator to confirm a step they carried out themselves (a GUI step, an interactive
@@ -18,9 +18,3 @@ export async function confirmManualStep(input: StepInput, ctx: StepContext): Pro
   }
   return [`confirmed done by ${who} at ${new Date().toISOString()}`];
 }
-
-export const manualRunner: Runner = {
-  name: 'manual',
-  canRun: () => true,
-  run: async (input, ctx) => ({ evidence: await confirmManualStep(input, ctx) }),
-};
