@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { delimiter, dirname, join, relative } from 'node:path';
-import { execa } from 'execa';
 import type { CheckProblem, ResolvedTarget, RunnerKind, TargetOptions } from '../../src/runner/contract.js';
 import { UserError } from '../../src/user-error.js';
 import { sourceRoot } from '../source-root.js';
@@ -114,6 +113,8 @@ const powershell: RunnerKind = {
     if (files.length === 0) return { problems: [], notes: [] };
     const pwsh = findPwsh();
     if (!pwsh) return { problems: [], notes: [`PowerShell 5.1 lint of ${files.length} scripts skipped: pwsh not found (set RUNBOOK_PWSH)`] };
+    // execa only here: a run does not load it (start-up)
+    const { execa } = await import('execa');
     const result = await execa(pwsh, ['-NoProfile', '-NonInteractive', '-File', join(POWERSHELL_DIR, 'lint-ps51.ps1'), ...files], { reject: false });
     const problems: CheckProblem[] = [];
     for (const line of String(result.stdout).split('\n').filter((l) => l.startsWith('{'))) {

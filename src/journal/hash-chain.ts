@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The journal is a hash chain: every line starts with its record number `n` and `prev`, the
@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 export const GENESIS = '0'.repeat(64);
 
 export function lineHash(line: Buffer | string): string {
-  return createHash('sha256').update(line).digest('hex');
+  return hash('sha256', line, 'hex');
 }
 
 /** Where the chain stands: the next record is number `count + 1` and links to `head`. */

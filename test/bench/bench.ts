@@ -14,7 +14,7 @@ import { closeSync, existsSync, fdatasyncSync, mkdtempSync, openSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setup, type AnyStateMachine } from 'xstate';
+import { createActor, fromPromise, setup, type AnyStateMachine } from 'xstate';
 import { defineRunbook, type RunbookDefinition } from '../../src/runbook/define.js';
 import { engineActions, engineContext, engineGuards, final, step, stepActors } from '../../src/runbook/step-states.js';
 import { startRun, resumeRun, type RunPlugs } from '../../src/run/open-run.js';
@@ -31,6 +31,7 @@ import { powershellRunner } from '../../runners/powershell/powershell-runner.js'
 import { localTransport, sshTransport, type Transport } from '../../runners/powershell/transport.js';
 import fs, { writeFileSync, mkdirSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
+import { SIMULATED_WORK_MS } from '../../runners/simulator/simulated-work.js';
 
 /**
  * Every fsync/fdatasync this process issues, counted: the fs functions are wrapped and the
@@ -137,6 +138,27 @@ async function engineRun(stateDir: string, runbook: RunbookDefinition): Promise<
 }
 
 /**
+ * The same machine with nothing of the engine: XState alone, its no-op step actors plugged in
+ * with `provide()`, no journal, no checkpoint. What any engine built on XState pays per step.
+ */
+async function xstateAlone(runbook: RunbookDefinition): Promise<number> {
+  let first = 0n;
+  let last = 0n;
+  let calls = 0;
+  const noOpActor = fromPromise(async () => {
+    last = process.hrtime.bigint();
+    if (calls++ === 0) first = last;
+    return null;
+  });
+  const actors = Object.fromEntries(Object.keys(runbook.machine.implementations.actors).map((name) => [name, noOpActor]));
+  const actor = createActor(runbook.machine.provide({ actors }));
+  const done = new Promise<void>((resolve) => actor.subscribe({ complete: resolve }));
+  actor.start();
+  await done;
+  return Number(last - first) / 1e6 / (calls - 1);
+}
+
+/**
  * The floor: per step, the same bytes the engine's journal grew by, appended bare with the same
  * number of fdatasyncs (one per step, or two: the first line synced on its own).
  */
@@ -202,10 +224,31 @@ async function resumeTime(stateDir: string, runbook: RunbookDefinition, after: n
   return { resume: median(times.slice(2)), restore: median(restores.slice(2)), full: median(full.slice(2)) };
 }
 
+/** `npm run bench -- engine start`: only those parts (all when none is named). */
+const PARTS = ['cold', 'engine', 'resume', 'powershell', 'start', 'page'] as const;
+const wanted = process.argv.slice(2);
+for (const part of wanted) if (!(PARTS as readonly string[]).includes(part)) throw new Error(`no bench part '${part}'; parts: ${PARTS.join(', ')}`);
+const runs = (part: (typeof PARTS)[number]) => wanted.length === 0 || wanted.includes(part);
+
 async function main(): Promise<void> {
   const out = (label: string, value: string) => process.stdout.write(`${label.padEnd(58)} ${value}\n`);
   process.stdout.write('runbook bench (medians; ratios are what to read)\n\n');
+  if (runs('cold')) coldStart(out);
+  const dir = mkdtempSync(join(tmpdir(), 'runbook-bench-'));
+  try {
+    if (runs('engine')) await enginePerStep(dir, out);
+    if (runs('resume')) await resume(dir, out);
+    if (runs('powershell')) await powershellStep(dir, out);
+    if (runs('start')) await npmStartToPrompt(dir, out);
+    if (runs('page')) await trainingPageTime(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
+type Out = (label: string, value: string) => void;
+
+function coldStart(out: Out): void {
   // the three alternate, one run each per round, and the ratios are taken per round: the machine's
   // load drifts, and a ratio of neighbours drifts less than a ratio of medians
   const cold = { node: [] as number[], version: [] as number[], list: [] as number[] };
@@ -219,56 +262,59 @@ async function main(): Promise<void> {
   out('cold start: node -e 0', `${median(cold.node).toFixed(1)} ms`);
   out('cold start: runbook --version', `${median(cold.version).toFixed(1)} ms  (${ratio(cold.version).toFixed(2)}x node; target <= 1.2x)`);
   out(`cold start: runbook list (${runbookIds().length} runbooks)`, `${median(cold.list).toFixed(1)} ms  (${ratio(cold.list).toFixed(2)}x node; target <= 1.5x)`);
+}
 
-  const dir = mkdtempSync(join(tmpdir(), 'runbook-bench-'));
-  try {
-    const steps = 1000;
-    const kinds = [
-      { name: 'idempotent', runbook: syntheticRunbook(steps, true) },
-      { name: 'non-idempotent', runbook: syntheticRunbook(steps, false) },
-    ];
-    await engineRun(join(dir, 'warm'), syntheticRunbook(50));
-    // fsync latency drifts; engine and floor alternate and the median of the ratios is reported
-    const rounds = new Map<string, Array<{ engine: number; floor: number; syncs: number; atomic: number; sizes: string }>>();
-    for (let round = 0; round < 3; round++) {
-      for (const kind of kinds) {
-        const engine = await engineRun(join(dir, `engine-${kind.name}-${round}`), kind.runbook);
-        const paths = runPaths(join(dir, `engine-${kind.name}-${round}`), engine.runId);
-        const checkpointBytes = statSync(paths.checkpoint).size;
-        const journal = readFileSync(paths.journal, 'utf8').split('\n').filter(Boolean);
-        const lineBytes = Math.round(journal.reduce((n, l) => n + l.length + 1, 0) / journal.length);
-        const perStep = Math.max(1, Math.round(engine.syncsPerStep));
-        const floor = floorRun(dir, steps, lineBytes, perStep) / steps;
-        const start = process.hrtime.bigint();
-        for (let i = 0; i < steps; i++) writeFileAtomic(join(dir, 'atomic-only.json'), 'x'.repeat(checkpointBytes));
-        const atomic = Number(process.hrtime.bigint() - start) / 1e6 / steps;
-        const sizes = `2 x ${lineBytes} B per step, ${perStep} fdatasync${perStep > 1 ? 's' : ''}`;
-        rounds.set(kind.name, [...(rounds.get(kind.name) ?? []), { engine: engine.msPerStep, floor, syncs: engine.syncsPerStep, atomic, sizes }]);
-      }
-    }
-    const mid = (name: string, f: (r: { engine: number; floor: number; syncs: number; atomic: number }) => number) => median(rounds.get(name)!.map(f));
-    const count = (name: string) => Number(mid(name, (r) => r.syncs).toFixed(2));
-    process.stdout.write(`syncs per step: idempotent ${count('idempotent')}, non-idempotent ${count('non-idempotent')}\n`);
-    for (const { name } of kinds) {
-      out(`engine: ${steps} no-op ${name} steps, per step (checkpoint + journal)`, `${mid(name, (r) => r.engine).toFixed(3)} ms`);
-      out(`  floor: the same appends, bare (${rounds.get(name)![0]!.sizes})`, `${mid(name, (r) => r.floor).toFixed(3)} ms`);
-      out('  engine per step / floor per step (median of 3 alternating rounds)', `${mid(name, (r) => r.engine / r.floor).toFixed(2)}x  (target <= 1.3x)`);
-      out('  engine per step / one atomic (fsync\'d) checkpoint write', `${mid(name, (r) => r.engine / r.atomic).toFixed(2)}x`);
-    }
+const STEPS = 1000;
 
-    const resume10 = await resumeTime(join(dir, 'resume10'), kinds[0]!.runbook, 10);
-    const resume1000 = await resumeTime(join(dir, 'resume1000'), kinds[0]!.runbook, 999);
-    out('resume after 10 steps (to the next step running)', `${resume10.resume.toFixed(2)} ms`);
-    out('resume after 1,000 steps', `${resume1000.resume.toFixed(2)} ms  (${(resume1000.resume / resume10.resume).toFixed(2)}x; target <= 1.2x)`);
-    out('  of which reading the run state after 10 steps (checkpoint, journal tail)', `${resume10.restore.toFixed(2)} ms`);
-    out('  of which reading the run state after 1,000 steps', `${resume1000.restore.toFixed(2)} ms  (${(resume1000.restore / resume10.restore).toFixed(2)}x)`);
-    out('  the whole chain checked once (runbook verify) after 1,000 steps', `${resume1000.full.toFixed(2)} ms  (after 10: ${resume10.full.toFixed(2)} ms)`);
-    await powershellStep(dir, out);
-    await npmStartToPrompt(dir, out);
-    await trainingPageTime(out);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+async function enginePerStep(dir: string, out: Out): Promise<void> {
+  const kinds = [
+    { name: 'idempotent', runbook: syntheticRunbook(STEPS, true) },
+    { name: 'non-idempotent', runbook: syntheticRunbook(STEPS, false) },
+  ];
+  await engineRun(join(dir, 'warm'), syntheticRunbook(50));
+  // fsync latency drifts; engine and floor alternate and the median of the ratios is reported
+  const rounds = new Map<string, Array<{ engine: number; floor: number; syncs: number; atomic: number; sizes: string }>>();
+  for (let round = 0; round < 3; round++) {
+    for (const kind of kinds) {
+      const engine = await engineRun(join(dir, `engine-${kind.name}-${round}`), kind.runbook);
+      const paths = runPaths(join(dir, `engine-${kind.name}-${round}`), engine.runId);
+      const checkpointBytes = statSync(paths.checkpoint).size;
+      const journal = readFileSync(paths.journal, 'utf8').split('\n').filter(Boolean);
+      const lineBytes = Math.round(journal.reduce((n, l) => n + l.length + 1, 0) / journal.length);
+      const perStep = Math.max(1, Math.round(engine.syncsPerStep));
+      const floor = floorRun(dir, STEPS, lineBytes, perStep) / STEPS;
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < STEPS; i++) writeFileAtomic(join(dir, 'atomic-only.json'), 'x'.repeat(checkpointBytes));
+      const atomic = Number(process.hrtime.bigint() - start) / 1e6 / STEPS;
+      const sizes = `2 x ${lineBytes} B per step, ${perStep} fdatasync${perStep > 1 ? 's' : ''}`;
+      rounds.set(kind.name, [...(rounds.get(kind.name) ?? []), { engine: engine.msPerStep, floor, syncs: engine.syncsPerStep, atomic, sizes }]);
+    }
   }
+  const alone: number[] = [];
+  for (let i = 0; i < 3; i++) alone.push(await xstateAlone(kinds[0]!.runbook));
+  const xstate = median(alone);
+  const mid = (name: string, f: (r: { engine: number; floor: number; syncs: number; atomic: number }) => number) => median(rounds.get(name)!.map(f));
+  const count = (name: string) => Number(mid(name, (r) => r.syncs).toFixed(2));
+  process.stdout.write(`syncs per step: idempotent ${count('idempotent')}, non-idempotent ${count('non-idempotent')}\n`);
+  for (const { name } of kinds) {
+    out(`engine: ${STEPS} no-op ${name} steps, per step (checkpoint + journal)`, `${mid(name, (r) => r.engine).toFixed(3)} ms`);
+    out(`  floor: the same appends, bare (${rounds.get(name)![0]!.sizes})`, `${mid(name, (r) => r.floor).toFixed(3)} ms`);
+    out('  engine per step / floor per step (median of 3 alternating rounds)', `${mid(name, (r) => r.engine / r.floor).toFixed(2)}x  (target <= 1.3x)`);
+    out('  engine per step / one atomic (fsync\'d) checkpoint write', `${mid(name, (r) => r.engine / r.atomic).toFixed(2)}x`);
+    out('  (floor + XState alone) / floor: the lowest ratio an XState engine gets here', `${mid(name, (r) => (r.floor + xstate) / r.floor).toFixed(2)}x`);
+  }
+  out('XState alone, per step (the same machine, no-op actors, no journal)', `${xstate.toFixed(3)} ms`);
+}
+
+async function resume(dir: string, out: Out): Promise<void> {
+  const runbook = syntheticRunbook(STEPS, true);
+  const resume10 = await resumeTime(join(dir, 'resume10'), runbook, 10);
+  const resume1000 = await resumeTime(join(dir, 'resume1000'), runbook, 999);
+  out('resume after 10 steps (to the next step running)', `${resume10.resume.toFixed(2)} ms`);
+  out('resume after 1,000 steps', `${resume1000.resume.toFixed(2)} ms  (${(resume1000.resume / resume10.resume).toFixed(2)}x; target <= 1.2x)`);
+  out('  of which reading the run state after 10 steps (checkpoint, journal tail)', `${resume10.restore.toFixed(2)} ms`);
+  out('  of which reading the run state after 1,000 steps', `${resume1000.restore.toFixed(2)} ms  (${(resume1000.restore / resume10.restore).toFixed(2)}x)`);
+  out('  the whole chain checked once (runbook verify) after 1,000 steps', `${resume1000.full.toFixed(2)} ms  (after 10: ${resume10.full.toFixed(2)} ms)`);
 }
 
 /**
@@ -276,7 +322,7 @@ async function main(): Promise<void> {
  * through the runner and the engine, against starting pwsh cold. The first step, which starts
  * the session, is not counted.
  */
-async function powershellStep(dir: string, out: (label: string, value: string) => void): Promise<void> {
+async function powershellStep(dir: string, out: Out): Promise<void> {
   const pwsh = process.env.RUNBOOK_PWSH ?? 'pwsh';
   if (spawnSync(pwsh, ['-NoProfile', '-Command', 'exit'], { stdio: 'ignore' }).status !== 0) {
     out('powershell warm step', 'skipped: no pwsh (set RUNBOOK_PWSH)');
@@ -347,9 +393,10 @@ async function stepTimes(dir: string, name: string, transport: Transport, script
 /**
  * `npm start` in a pseudo-terminal (script(1)) until the flagship run on sim:one-connector shows
  * its first prompt, the typed confirmation; nothing changed since the last build. The simulator
- * spends RUNBOOK_SIM_DELAY_MS (400 ms) on each of the two steps before it, as a real server would.
+ * spends RUNBOOK_SIM_DELAY_MS (SIMULATED_WORK_MS by default) on each of the two steps before it, as a
+ * real server would.
  */
-async function npmStartToPrompt(dir: string, out: (label: string, value: string) => void): Promise<void> {
+async function npmStartToPrompt(dir: string, out: Out): Promise<void> {
   if (spawnSync('script', ['--version'], { stdio: 'ignore' }).status !== 0) {
     out('npm start to the first prompt', 'skipped: no script(1) for a pseudo-terminal');
     return;
@@ -389,7 +436,7 @@ async function npmStartToPrompt(dir: string, out: (label: string, value: string)
   };
   const real = await times('start', {});
   const noDelay = await times('start-nodelay', { RUNBOOK_SIM_DELAY_MS: '0' });
-  out('npm start to the first prompt (nothing changed since the build)', `${real.toFixed(0)} ms  (target <= 1500 ms; 800 ms of it is the simulator's step delay)`);
+  out('npm start to the first prompt (nothing changed since the build)', `${real.toFixed(0)} ms  (target <= 1500 ms; ${2 * SIMULATED_WORK_MS} ms of it is the simulator's step delay)`);
   out('  the same with RUNBOOK_SIM_DELAY_MS=0 (start-up alone)', `${noDelay.toFixed(0)} ms`);
   const check = spawnSync(process.execPath, [join(ROOT, 'src', 'build-if-stale.mjs')], { stdio: 'ignore' });
   const checks: number[] = [];
@@ -402,7 +449,7 @@ async function npmStartToPrompt(dir: string, out: (label: string, value: string)
 }
 
 /** Producing the offline training page for the flagship runbook (Graphviz WASM load included in the first). */
-async function trainingPageTime(out: (label: string, value: string) => void): Promise<void> {
+async function trainingPageTime(out: Out): Promise<void> {
   const { trainingPage } = await import('../../src/diagram/training-page.js');
   const { loadRunbook } = await import('../../src/runbook/load-runbook.js');
   const runbook = await loadRunbook('aadconnect-encryption-key');

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { StepFailure, type ProbeResult, type Runner, type StepContext, type StepInput, type StepResult } from '../../../src/runner/contract.js';
 import type { SimulatedWorld } from '../world-contract.js';
 import { DLL_EXCEPTION, host, initialState, loadState, NO_START, saveState, sha256, SimFault, validateScenario, type HostState, type Scenario } from './host.js';
+import { simulatedWork } from '../simulated-work.js';
 
 /**
  * Carries out the AD DS connector password runbook's steps against the simulated server in
@@ -19,14 +19,6 @@ interface Call {
 
 type Handler = (call: Call) => Promise<StepResult>;
 
-const delayMs = (): number => Number(process.env.RUNBOOK_SIM_DELAY_MS ?? 300);
-
-async function serviceWork(ctx: StepContext, text: string): Promise<void> {
-  ctx.progress(text);
-  const ms = delayMs();
-  if (ms > 0) await sleep(ms, undefined, { signal: ctx.signal });
-}
-
 export function buildAtLeast(build: string, minimum: string): boolean {
   if (!/^\d+(\.\d+)*$/.test(build)) return false;
   const a = build.split('.').map(Number);
@@ -43,7 +35,7 @@ const PRIVILEGED = ['domain admins', 'enterprise admins'];
 
 const handlers: Record<string, Handler> = {
   async detect({ state, ctx }) {
-    await serviceWork(ctx, 'reading the service, the connectors, their run history and the event log');
+    await simulatedWork(ctx, 'reading the service, the connectors, their run history and the event log');
     const evidence = [`server ${state.server.name}: build ${state.server.build}, service ADSync is ${state.service.status}`];
     const since = state.service.startedAt;
     const e6028 = host.eventsSince(state, [6028], since).length;
@@ -86,7 +78,7 @@ const handlers: Record<string, Handler> = {
   },
 
   async preChecks({ state, ctx }) {
-    await serviceWork(ctx, 'looking up the connector accounts in Active Directory');
+    await simulatedWork(ctx, 'looking up the connector accounts in Active Directory');
     const build = state.server.build;
     const refusesAdmins = buildAtLeast(build, '1.4.0.0');
     const evidence = [`build ${build}${buildAtLeast(build, '2.0.0.0') ? '' : ': a 1.x build, out of support: plan an upgrade'}`];
@@ -111,7 +103,7 @@ const handlers: Record<string, Handler> = {
     const name = String(input.params.connector);
     const c = host.connector(state, name);
     const password = await ctx.secrets.get(input.secrets[0]!);
-    await serviceWork(ctx, `signing in to ${c.forest} as ${c.loginDomain}\\${c.loginUser}`);
+    await simulatedWork(ctx, `signing in to ${c.forest} as ${c.loginDomain}\\${c.loginUser}`);
     if (!host.passwordWorks(state, name, sha256(password))) {
       throw new StepFailure(`Test-AdSyncUserHasPermissions: the forest ${c.forest} refused ${c.loginDomain}\\${c.loginUser} with this password (the user name or password is incorrect)`, 'password-refused');
     }
@@ -128,7 +120,7 @@ const handlers: Record<string, Handler> = {
   },
 
   async restartService({ ctx, apply, reload }) {
-    await serviceWork(ctx, 'waiting for an idle engine, then restarting ADSync');
+    await simulatedWork(ctx, 'waiting for an idle engine, then restarting ADSync');
     await apply('restart', (s) => host.restart(s), { idempotent: false });
     const s = reload();
     return { evidence: ['no sync run was in progress', `ADSync restarted: process ${s.service.processId} started ${new Date(s.service.startedAt).toISOString()}`] };
@@ -140,7 +132,7 @@ const handlers: Record<string, Handler> = {
     const failing: string[] = [];
     const evidence: string[] = [];
     for (const name of names) {
-      await serviceWork(ctx, `Delta Import on ${name}`);
+      await simulatedWork(ctx, `Delta Import on ${name}`);
       const result = (await apply(`import:${name}`, (s) => host.deltaImport(s, name))) ?? host.newestRun(reload(), name)?.result ?? 'no-run';
       results[name] = result;
       evidence.push(`${name}: Delta Import ${result}`);

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { StepFailure, type ProbeResult, type Runner, type StepContext, type StepInput, type StepResult } from '../../../src/runner/contract.js';
 import type { SimulatedWorld } from '../world-contract.js';
 import { host, initialState, loadState, pendingDns, saveState, SimFault, STOPPED, validateScenario, type HostState, type Scenario } from './host.js';
+import { simulatedWork } from '../simulated-work.js';
 
 /**
  * Carries out the deletion-threshold runbook's steps against the simulated server in `statePath`,
@@ -15,14 +15,6 @@ interface Call {
   state: HostState;
   apply<T>(op: string, change: (state: HostState) => T, options?: { idempotent?: boolean }): Promise<T | undefined>;
   reload(): HostState;
-}
-
-const delayMs = (): number => Number(process.env.RUNBOOK_SIM_DELAY_MS ?? 300);
-
-async function work(ctx: StepContext, text: string): Promise<void> {
-  ctx.progress(text);
-  const ms = delayMs();
-  if (ms > 0) await sleep(ms, undefined, { signal: ctx.signal });
 }
 
 export const SIGN_IN_ARGS: Record<HostState['signIn'], string> = {
@@ -42,7 +34,7 @@ function restore(call: Call): Promise<StepResult> {
 
 const handlers: Record<string, (call: Call) => Promise<StepResult>> = {
   async detect({ state, ctx }) {
-    await work(ctx, 'reading the Entra connector, the run history, Event 116 and the threshold cmdlets');
+    await simulatedWork(ctx, 'reading the Entra connector, the run history, Event 116 and the threshold cmdlets');
     const evidence = [`server ${state.server.name}: build ${state.server.build}, service ADSync is ${state.service.status}`];
     const running = state.service.status === 'Running';
     const last = running ? host.newestExport(state) : null;
@@ -72,7 +64,7 @@ const handlers: Record<string, (call: Call) => Promise<StepResult>> = {
   },
 
   async showDeletes({ state, ctx }) {
-    await work(ctx, `csexport "${state.entraConnector}" /f:x`);
+    await simulatedWork(ctx, `csexport "${state.entraConnector}" /f:x`);
     const deletes = host.pendingCount(state);
     const byType: Record<string, number> = {};
     const ous: Record<string, number> = {};
@@ -104,7 +96,7 @@ const handlers: Record<string, (call: Call) => Promise<StepResult>> = {
   },
 
   async exportDeletes({ ctx, apply, reload }) {
-    await work(ctx, 'Export on the Entra connector');
+    await simulatedWork(ctx, 'Export on the Entra connector');
     const before = host.pendingCount(reload());
     const result = (await apply('export', (s) => host.export(s), { idempotent: false })) ?? host.newestExport(reload())?.result;
     if (result === STOPPED) throw new StepFailure('the Export stopped again with stopped-deletion-threshold-exceeded: the threshold change has not taken effect', 'threshold-still-active');
@@ -115,7 +107,7 @@ const handlers: Record<string, (call: Call) => Promise<StepResult>> = {
   restoreAfterAbort: restore,
 
   async verify({ ctx, apply, reload }) {
-    await work(ctx, 'delta sync cycle');
+    await simulatedWork(ctx, 'delta sync cycle');
     const since = Date.now();
     await apply('delta-sync', (s) => host.export(s));
     const s = reload();

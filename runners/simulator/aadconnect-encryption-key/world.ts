@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { StepFailure, type ProbeResult, type Runner, type StepContext, type StepInput, type StepResult } from '../../../src/runner/contract.js';
 import { confirmManualStep } from '../../manual/manual-runner.js';
 import type { SimulatedWorld } from '../world-contract.js';
 import { buildAtLeast, initialState, loadState, saveState, server, SimFault, validateScenario, type Scenario, type ServerState } from './server.js';
+import { simulatedWork } from '../simulated-work.js';
 
 /**
  * Carries out the encryption-key runbook's steps against the simulated server in `statePath`.
@@ -24,17 +24,9 @@ interface Call {
 
 type Handler = (call: Call) => Promise<StepResult>;
 
-const delayMs = (): number => Number(process.env.RUNBOOK_SIM_DELAY_MS ?? 400);
-
-async function serviceWork(ctx: StepContext, text: string): Promise<void> {
-  ctx.progress(text);
-  const ms = delayMs();
-  if (ms > 0) await sleep(ms, undefined, { signal: ctx.signal });
-}
-
 const handlers: Record<string, Handler> = {
   async detect({ state, ctx }) {
-    await serviceWork(ctx, 'reading the service state and the event logs');
+    await simulatedWork(ctx, 'reading the service state and the event logs');
     const since = (ids: number[]) => server.eventsSinceStart(state, ids);
     const running = state.service.status === 'Running';
     const stale = state.connectors.filter((c) => c.password !== 'valid').map((c) => c.name);
@@ -73,7 +65,7 @@ const handlers: Record<string, Handler> = {
   },
 
   async preChecks({ state, ctx }) {
-    await serviceWork(ctx, 'reading build, service account, staging mode and Entra identity');
+    await simulatedWork(ctx, 'reading build, service account, staging mode and Entra identity');
     const { build, serviceAccount, stagingMode, entraIdentity } = state.server;
     const implications = [
       buildAtLeast(build, '1.1.484.0')
@@ -98,21 +90,21 @@ const handlers: Record<string, Handler> = {
   async stopService({ state, ctx, apply, save }) {
     for (let busy = server.pollBusy(state); busy; busy = server.pollBusy(state)) {
       save(state);
-      await serviceWork(ctx, `waiting for the sync run on ${busy} to finish`);
+      await simulatedWork(ctx, `waiting for the sync run on ${busy} to finish`);
     }
-    await serviceWork(ctx, 'stopping ADSync');
+    await simulatedWork(ctx, 'stopping ADSync');
     await apply('stop', (s) => server.stop(s));
     return { evidence: ['no sync run in progress', 'ADSync is Stopped'] };
   },
 
   async abandonKey({ ctx, apply }) {
-    await serviceWork(ctx, 'running miiskmu.exe /a');
+    await simulatedWork(ctx, 'running miiskmu.exe /a');
     await apply('abandon', (s) => server.abandonKey(s), { idempotent: false });
     return { evidence: ['miiskmu.exe /a exited 0 without error text: the key is abandoned'] };
   },
 
   async startNewKey({ ctx, apply, reload }) {
-    await serviceWork(ctx, 'starting ADSync (creating a new key)');
+    await simulatedWork(ctx, 'starting ADSync (creating a new key)');
     await apply('start', (s) => server.start(s));
     const connectors = reload().connectors;
     return {
@@ -134,7 +126,7 @@ const handlers: Record<string, Handler> = {
   },
 
   async restartService({ ctx, apply }) {
-    await serviceWork(ctx, 'restarting ADSync');
+    await simulatedWork(ctx, 'restarting ADSync');
     await apply('restart', (s) => {
       server.stop(s);
       server.start(s);
@@ -147,7 +139,7 @@ const handlers: Record<string, Handler> = {
       return { evidence: ['the Entra connector uses application identity: nothing to reinitialize'] };
     }
     const admin = await ctx.secrets.credential(input.secrets[0]!);
-    await serviceWork(ctx, `Add-ADSyncAADServiceAccount as ${admin.username}`);
+    await simulatedWork(ctx, `Add-ADSyncAADServiceAccount as ${admin.username}`);
     if (state.server.adminRequiresMfa) {
       return {
         output: { interactiveSignInRequired: true },
@@ -169,7 +161,7 @@ const handlers: Record<string, Handler> = {
   },
 
   async startAfterReinit({ ctx, apply }) {
-    await serviceWork(ctx, 'starting ADSync');
+    await simulatedWork(ctx, 'starting ADSync');
     await apply('start-final', (s) => {
       server.stop(s);
       server.start(s);
@@ -180,7 +172,7 @@ const handlers: Record<string, Handler> = {
   async verify({ ctx, state, apply, reload }) {
     if (state.service.status !== 'Running') throw new StepFailure('ADSync is not running', 'service-stopped');
     if (server.eventsSinceStart(state, [6028]).length > 0) throw new StepFailure('Event 6028 appeared since the last start: the key is still unreadable', 'key-unreadable');
-    await serviceWork(ctx, 'running a delta sync cycle and waiting until it is idle');
+    await simulatedWork(ctx, 'running a delta sync cycle and waiting until it is idle');
     await apply('delta-sync', (s) => {
       server.deltaSync(s);
     });

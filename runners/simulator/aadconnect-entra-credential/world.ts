@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { StepFailure, type ProbeResult, type Runner, type StepContext, type StepInput, type StepResult } from '../../../src/runner/contract.js';
 import { confirmManualStep } from '../../manual/manual-runner.js';
 import type { SimulatedWorld } from '../world-contract.js';
 import { host, initialState, loadState, saveState, SimFault, DAY_MS, validateScenario, type HostState, type Scenario } from './host.js';
+import { simulatedWork } from '../simulated-work.js';
 
 /**
  * Carries out the Entra credential runbook's steps against the simulated server in `statePath`,
@@ -22,14 +22,6 @@ interface Call {
 
 type Handler = (call: Call) => Promise<StepResult>;
 
-const delayMs = (): number => Number(process.env.RUNBOOK_SIM_DELAY_MS ?? 300);
-
-async function serviceWork(ctx: StepContext, text: string): Promise<void> {
-  ctx.progress(text);
-  const ms = delayMs();
-  if (ms > 0) await sleep(ms, undefined, { signal: ctx.signal });
-}
-
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const ENTRA = (state: HostState) => state.connectors.find((c) => c.type === 'Entra')!.name;
 const WINDOW_MS = 7 * DAY_MS;
@@ -46,7 +38,7 @@ function identityOf(state: HostState): { type: 'ServiceAccount' | 'Application' 
 
 const handlers: Record<string, Handler> = {
   async detect({ state, ctx }) {
-    await serviceWork(ctx, 'reading the service, the Entra connector, the scheduler and the event log');
+    await simulatedWork(ctx, 'reading the service, the Entra connector, the scheduler and the event log');
     const evidence = [`server ${state.server.name}, build ${state.server.build}: service ADSync is ${state.service.status}`];
     const base = { server: state.server.name, build: state.server.build, stagingMode: state.server.stagingMode };
     if (state.service.status !== 'Running') {
@@ -96,10 +88,10 @@ const handlers: Record<string, Handler> = {
       throw new StepFailure(`refused: ${id.note}. Add-ADSyncAADServiceAccount on this server would roll it back to legacy authentication`, 'application-identity', [id.note]);
     }
     const admin = await ctx.secrets.credential(input.secrets[0]!);
-    await serviceWork(ctx, 'waiting until no sync runs, pausing the scheduler');
+    await simulatedWork(ctx, 'waiting until no sync runs, pausing the scheduler');
     const evidence = [id.note];
     if (change((s) => host.setSyncCycle(s, false))) evidence.push('scheduler paused (SyncCycleEnabled False)');
-    await serviceWork(ctx, `Add-ADSyncAADServiceAccount as ${admin.username}`);
+    await simulatedWork(ctx, `Add-ADSyncAADServiceAccount as ${admin.username}`);
     try {
       await apply('reset-password', (s) => host.resetPassword(s, false), { idempotent: false });
     } catch (error) {
@@ -120,7 +112,7 @@ const handlers: Record<string, Handler> = {
   },
 
   async repairAppParameters({ ctx, apply }) {
-    await serviceWork(ctx, 'Repair-ADSyncToolsEntraAppParameters');
+    await simulatedWork(ctx, 'Repair-ADSyncToolsEntraAppParameters');
     const repaired = await apply('repair-parameters', (s) => host.repairParams(s));
     return {
       output: { repaired: repaired !== false },
@@ -135,10 +127,10 @@ const handlers: Record<string, Handler> = {
     if (!state.rotationCmdlet) {
       return { output: { wizardRequired: true, thumbprint: null }, evidence: [id.note, `Invoke-ADSyncApplicationCredentialRotation is not on build ${state.server.build}: continue with the wizard`] };
     }
-    await serviceWork(ctx, 'waiting until no sync runs, pausing the scheduler');
+    await simulatedWork(ctx, 'waiting until no sync runs, pausing the scheduler');
     const evidence = [id.note];
     if (change((s) => host.setSyncCycle(s, false))) evidence.push('scheduler paused (SyncCycleEnabled False)');
-    await serviceWork(ctx, 'Invoke-ADSyncApplicationCredentialRotation');
+    await simulatedWork(ctx, 'Invoke-ADSyncApplicationCredentialRotation');
     let wizard = false;
     try {
       await apply('rotate', (s) => host.rotateWithCmdlet(s), { idempotent: false });
@@ -197,7 +189,7 @@ async function verify({ input, ctx, state, apply, change, reload }: Call): Promi
     evidence.push(`certificate thumbprint: ${before} before the run, ${now} now`);
     if (now === before) failures.push('the certificate thumbprint did not change');
   }
-  await serviceWork(ctx, 'running a delta sync cycle and waiting until it is idle');
+  await simulatedWork(ctx, 'running a delta sync cycle and waiting until it is idle');
   const start = Date.now();
   await apply('delta-sync', (s) => host.deltaSync(s));
   const after = reload();

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { StepFailure, type Runner, type StepContext, type StepResult } from '../../../src/runner/contract.js';
 import type { SimulatedWorld } from '../world-contract.js';
 import { initialState, loadState, read, saveState, validateScenario, type HealthScenario, type HostState } from './host.js';
+import { simulatedWork } from '../simulated-work.js';
 
 /**
  * Carries out the health check's four reads on the simulated server in `statePath`. Every step
@@ -11,19 +11,11 @@ import { initialState, loadState, read, saveState, validateScenario, type Health
  * file byte for byte as it was.
  */
 
-const delayMs = (): number => Number(process.env.RUNBOOK_SIM_DELAY_MS ?? 400);
-
-async function working(ctx: StepContext, text: string): Promise<void> {
-  ctx.progress(text);
-  const ms = delayMs();
-  if (ms > 0) await sleep(ms, undefined, { signal: ctx.signal });
-}
-
 const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(2)} GB`;
 
 const handlers: Record<string, (state: HostState, ctx: StepContext) => Promise<StepResult>> = {
   async readService(state, ctx) {
-    await working(ctx, 'reading the ADSync service and the build of miiserver.exe');
+    await simulatedWork(ctx, 'reading the ADSync service and the build of miiserver.exe');
     const facts = read.service(state);
     const evidence = facts.installed
       ? [`ADSync ${facts.status}, start type ${facts.startType}, logon ${facts.account}`, `build ${facts.build} (${facts.buildSource})`, `run date on ${facts.server}: ${facts.evaluatedAt}`]
@@ -32,7 +24,7 @@ const handlers: Record<string, (state: HostState, ctx: StepContext) => Promise<S
   },
 
   async readEvents(state, ctx) {
-    await working(ctx, 'reading the System and Application logs');
+    await simulatedWork(ctx, 'reading the System and Application logs');
     const facts = read.events(state);
     return {
       output: facts as never,
@@ -45,7 +37,7 @@ const handlers: Record<string, (state: HostState, ctx: StepContext) => Promise<S
   },
 
   async readDatabase(state, ctx) {
-    await working(ctx, 'reading the database location and file sizes');
+    await simulatedWork(ctx, 'reading the database location and file sizes');
     const facts = read.database(state);
     const evidence = !facts.collected
       ? [`not collected: ${facts.reason}`]
@@ -56,7 +48,7 @@ const handlers: Record<string, (state: HostState, ctx: StepContext) => Promise<S
   },
 
   async readSyncEngine(state, ctx) {
-    await working(ctx, 'asking the sync engine: scheduler, run history, Entra identity');
+    await simulatedWork(ctx, 'asking the sync engine: scheduler, run history, Entra identity');
     const facts = read.engine(state);
     if (!facts.collected) return { output: facts as never, evidence: [`not collected: ${facts.reason}`] };
     const sch = facts.scheduler!;

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { StepFailure, type ProbeResult, type Runner, type StepContext, type StepInput, type StepResult } from '../../../src/runner/contract.js';
 import type { SimulatedWorld } from '../world-contract.js';
 import {
@@ -16,6 +15,7 @@ import {
   type HostState,
   type Scenario,
 } from './host.js';
+import { simulatedWork } from '../simulated-work.js';
 
 /**
  * Carries out the LocalDB runbook's steps against the simulated server in `statePath`, with the
@@ -39,14 +39,6 @@ interface Call {
 
 type Handler = (call: Call) => Promise<StepResult>;
 
-const delayMs = (): number => Number(process.env.RUNBOOK_SIM_DELAY_MS ?? 300);
-
-async function serviceWork(ctx: StepContext, text: string): Promise<void> {
-  ctx.progress(text);
-  const ms = delayMs();
-  if (ms > 0) await sleep(ms, undefined, { signal: ctx.signal });
-}
-
 const fileMb = (mb: number) => `${mb.toLocaleString('en-US')} MB`;
 
 function requireRunning(state: HostState, what: string): void {
@@ -55,7 +47,7 @@ function requireRunning(state: HostState, what: string): void {
 
 /** Start-Service once and look for a new 6323: the decision tryStart and startService share. */
 async function startOnce({ ctx, apply, reload }: Call): Promise<StepResult> {
-  await serviceWork(ctx, 'starting ADSync');
+  await simulatedWork(ctx, 'starting ADSync');
   const before = Date.now();
   const evidence: string[] = [];
   try {
@@ -74,7 +66,7 @@ async function startOnce({ ctx, apply, reload }: Call): Promise<StepResult> {
 
 const handlers: Record<string, Handler> = {
   async detect({ state, ctx }) {
-    await serviceWork(ctx, 'reading the service, the registry, the database files and the event log');
+    await simulatedWork(ctx, 'reading the service, the registry, the database files and the event log');
     const running = state.service.status === 'Running';
     const localDb = host.isLocalDb(state);
     const instance = host.instance(state);
@@ -155,7 +147,7 @@ const handlers: Record<string, Handler> = {
         evidence: [`${folder} already holds both files with the same size and time as the originals: nothing copied`],
       };
     }
-    await serviceWork(ctx, `copying the database files to ${folder}`);
+    await simulatedWork(ctx, `copying the database files to ${folder}`);
     await apply('backup', (s) => host.backup(s));
     const b = reload().backup!;
     return {
@@ -172,7 +164,7 @@ const handlers: Record<string, Handler> = {
       );
     }
     const before = state.database.mdfMb;
-    await serviceWork(ctx, `DBCC SHRINKDATABASE(${input.params.dbName},1) on (localdb)\\.\\${input.params.instance}`);
+    await simulatedWork(ctx, `DBCC SHRINKDATABASE(${input.params.dbName},1) on (localdb)\\.\\${input.params.instance}`);
     await apply('shrink', (s) => host.shrink(s));
     const after = reload().database.mdfMb;
     const freed = before - after;
@@ -188,7 +180,7 @@ const handlers: Record<string, Handler> = {
 
   async preparePurge({ state, ctx }) {
     requireRunning(state, 'Get-ADSyncScheduler');
-    await serviceWork(ctx, 'reading the scheduler and the run history');
+    await simulatedWork(ctx, 'reading the scheduler and the run history');
     const cutoff = Date.now() - TWO_DAYS_MS;
     const older = state.runs.filter((r) => r.at < cutoff).length;
     return {
@@ -203,7 +195,7 @@ const handlers: Record<string, Handler> = {
   },
 
   async purgeHistory({ ctx, apply, reload }) {
-    await serviceWork(ctx, 'Start-ADSyncPurgeRunHistory -PurgeRunHistoryInterval 2 days');
+    await simulatedWork(ctx, 'Start-ADSyncPurgeRunHistory -PurgeRunHistoryInterval 2 days');
     const removed = await apply('purge', (s) => host.purge(s), { idempotent: false });
     const after = reload();
     const oldest = after.runs.reduce((min, r) => Math.min(min, r.at), Number.POSITIVE_INFINITY);
@@ -223,14 +215,14 @@ const handlers: Record<string, Handler> = {
     if (days <= 2) {
       return { output: { before, after: before }, evidence: [`PurgeRunHistoryInterval is ${before}: already two days or less, left alone`] };
     }
-    await serviceWork(ctx, 'Set-ADSyncScheduler -PurgeRunHistoryInterval 2.00:00:00');
+    await simulatedWork(ctx, 'Set-ADSyncScheduler -PurgeRunHistoryInterval 2.00:00:00');
     await apply('retention', (s) => host.setRetention(s, '2.00:00:00'), { record: (changed) => changed });
     return { output: { before, after: '2.00:00:00' }, evidence: [`PurgeRunHistoryInterval: ${before} before, 2.00:00:00 now`, warning] };
   },
 
   async verify({ state, ctx, apply, reload }) {
     requireRunning(state, 'verify');
-    await serviceWork(ctx, 'running a delta sync cycle and waiting until it is idle');
+    await simulatedWork(ctx, 'running a delta sync cycle and waiting until it is idle');
     const before = Date.now();
     await apply('delta-sync', (s) => host.deltaSync(s));
     const after = reload();
@@ -251,7 +243,7 @@ const handlers: Record<string, Handler> = {
   },
 
   async summary({ input, state, ctx }) {
-    await serviceWork(ctx, 'measuring the database files');
+    await simulatedWork(ctx, 'measuring the database files');
     const before = typeof input.params.mdfMbBefore === 'number' ? input.params.mdfMbBefore : null;
     const room = host.roomMb(state);
     return {

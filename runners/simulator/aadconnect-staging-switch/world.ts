@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { StepFailure, type ProbeResult, type Runner, type StepContext, type StepInput, type StepResult } from '../../../src/runner/contract.js';
 import { confirmManualStep } from '../../manual/manual-runner.js';
 import type { SimulatedWorld } from '../world-contract.js';
 import { deltaCycle, fingerprint, initialState, loadState, saveState, sampleLines, validateScenario, type HostState, type Scenario, type Server } from './host.js';
+import { simulatedWork } from '../simulated-work.js';
 
 /**
  * Carries out the staging-switch runbook's steps on two simulated servers kept in one state file:
@@ -20,14 +20,6 @@ interface Call {
   reload(): Server;
 }
 
-const delayMs = (): number => Number(process.env.RUNBOOK_SIM_DELAY_MS ?? 300);
-
-async function work(ctx: StepContext, text: string): Promise<void> {
-  ctx.progress(text);
-  const ms = delayMs();
-  if (ms > 0) await sleep(ms, undefined, { signal: ctx.signal });
-}
-
 const HOUR = 60 * 60_000;
 
 function scheduler(server: Server): string {
@@ -36,7 +28,7 @@ function scheduler(server: Server): string {
 
 const handlers: Record<string, (call: Call) => Promise<StepResult>> = {
   async checkActive({ server, ctx }) {
-    await work(ctx, `reading ${server.name}: scheduler, rules, connectors`);
+    await simulatedWork(ctx, `reading ${server.name}: scheduler, rules, connectors`);
     return {
       output: { server: server.name, build: server.build, stagingMode: server.stagingMode, syncCycleEnabled: server.syncCycleEnabled, config: fingerprint(server) },
       evidence: [
@@ -49,7 +41,7 @@ const handlers: Record<string, (call: Call) => Promise<StepResult>> = {
   },
 
   async checkStaging({ server, ctx, input }) {
-    await work(ctx, `reading ${server.name}: scheduler, newest runs, rules, connectors`);
+    await simulatedWork(ctx, `reading ${server.name}: scheduler, newest runs, rules, connectors`);
     const newest = server.runs.reduce((max, r) => Math.max(max, r.at), 0);
     const lastSyncHoursAgo = newest ? Math.floor((Date.now() - newest) / HOUR) : null;
     const config = fingerprint(server);
@@ -71,7 +63,7 @@ const handlers: Record<string, (call: Call) => Promise<StepResult>> = {
   },
 
   async pendingExports({ server, state, ctx }) {
-    await work(ctx, `csexport of every connector on ${server.name}`);
+    await simulatedWork(ctx, `csexport of every connector on ${server.name}`);
     const p = server.pending;
     return {
       output: { add: p.add, update: p.update, delete: p.delete, sample: sampleLines(server), threshold: state.deletionThreshold },
@@ -89,7 +81,7 @@ const handlers: Record<string, (call: Call) => Promise<StepResult>> = {
   },
 
   async checkOldActive({ server, ctx }) {
-    await work(ctx, `reading StagingModeEnabled on ${server.name}`);
+    await simulatedWork(ctx, `reading StagingModeEnabled on ${server.name}`);
     return { output: { stagingMode: server.stagingMode }, evidence: [scheduler(server), server.stagingMode ? `${server.name} is in staging mode: it no longer exports` : `${server.name} is NOT in staging mode: it still exports`] };
   },
 
@@ -101,7 +93,7 @@ const handlers: Record<string, (call: Call) => Promise<StepResult>> = {
   },
 
   async verifyExports({ ctx, apply, reload }) {
-    await work(ctx, 'Start-ADSyncSyncCycle -PolicyType Delta, waiting until idle');
+    await simulatedWork(ctx, 'Start-ADSyncSyncCycle -PolicyType Delta, waiting until idle');
     const since = Date.now();
     await apply('delta-sync', (s) => deltaCycle(s, since));
     const after = reload();
@@ -111,7 +103,7 @@ const handlers: Record<string, (call: Call) => Promise<StepResult>> = {
   },
 
   async checkNewStaging({ server, ctx }) {
-    await work(ctx, `reading the scheduler of ${server.name}`);
+    await simulatedWork(ctx, `reading the scheduler of ${server.name}`);
     const problems = [...(server.stagingMode ? [] : [`${server.name} is not in staging mode`]), ...(server.syncCycleEnabled ? [] : [`the scheduler of ${server.name} is off: it will fall behind`])];
     return { output: { stagingMode: server.stagingMode, syncCycleEnabled: server.syncCycleEnabled }, evidence: [scheduler(server), ...problems], ...(problems.length ? { problems } : {}) };
   },
