@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { answersFor, cli, filesUnder, readJsonFile, RUNBOOK, runDirs, scenarios, startCli, tempDir } from './helpers/cli.js';
+import { answersFor, cli, filesUnder, killAt, readJsonFile, RUNBOOK, runDirs, scenarios, startCli, tempDir } from './helpers/cli.js';
 import { partsRequired } from './helpers/parts.js';
 
 /**
@@ -83,6 +83,27 @@ describe('faults of the state directory', () => {
     expect(result.stderr.trim()).toMatch(/^runbook: state directory .*read-only\/state(\/locks)? is not writable \(EROFS\)/);
     noStack(result.stderr);
     expect(existsSync(join(dir!, 'state'))).toBe(false);
+  });
+});
+
+describe('a run killed before its first record', () => {
+  it('is listed as never started, never resumed, and removed by the next run on the state directory', async () => {
+    const stateDir = join(root, 'never-started');
+    const killed = await killAt(args, 'run-created', { stateDir, env: answers.env });
+    expect(killed.reached, killed.stderr).toBe(true);
+    const [husk] = runDirs(stateDir);
+    expect(husk, 'the killed start left its directory').toBeDefined();
+    const listed = await cli(['runs'], { stateDir, env: answers.env });
+    expect(listed.stdout).toMatch(/NEVER STARTED\s+killed before its first record; nothing to resume/);
+    const resumed = await cli(['resume'], { stateDir, env: answers.env });
+    expect(resumed.exitCode).not.toBe(0);
+    expect(resumed.stderr).toMatch(/no unfinished run/);
+    const next = await cli(args, { stateDir, env: answers.env });
+    expect(next.exitCode, next.stderr).toBe(0);
+    const after = runDirs(stateDir);
+    expect(after).toHaveLength(1);
+    expect(after[0]).not.toBe(husk);
+    expect(existsSync(husk!)).toBe(false);
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, existsSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, existsSync, rmSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fillForPeople, type RunbookDefinition } from '../runbook/define.js';
@@ -19,6 +19,7 @@ import type { Operator } from '../operator/operator.js';
 import { Scrubber } from '../secrets/scrubber.js';
 import { secretSource } from '../secrets/secret-source.js';
 import { ExitCode } from '../exit-codes.js';
+import { freezeAt } from './fault.js';
 import { UserError } from '../user-error.js';
 import { fsyncDirectory } from '../checkpoint/durable-write.js';
 import { namedRunPaths, newRunId, runPaths, runsDir, type RunPaths } from './paths.js';
@@ -69,6 +70,7 @@ export async function startRun(stateDir: string, runbook: RunbookDefinition, tar
   preflight(runbook, target, runner);
   const releaseTarget = acquireTargetLocks(stateDir, target, holder());
   try {
+    pruneNeverStarted(stateDir);
     const unfinished = listRuns(stateDir).find((r) => r.envelope && sharesServer(r.envelope.lockKey ?? r.envelope.target, target) && r.envelope.status === 'active');
     if (unfinished?.envelope) {
       throw new UserError(
@@ -79,6 +81,7 @@ export async function startRun(stateDir: string, runbook: RunbookDefinition, tar
     mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
     fsyncDirectory(runsDir(stateDir));
     const releaseRun = acquireLock(paths.lock, holder(), `run ${runId}`);
+    freezeAt('run-created');
     let session: RunSession;
     try {
       runner.prepare?.();
@@ -219,6 +222,33 @@ export function listRuns(stateDir: string): RunListing[] {
         return { runId, envelope: null, problem: (error as Error).message };
       }
     });
+}
+
+/**
+ * Removes the directories of runs that never started: a process killed between creating a run's
+ * directory and its first journal record left it, with nothing in it that records anything. One
+ * whose lock a live process holds is being created now and is left alone, as is a young one
+ * without a lock (its creator may be about to take it).
+ */
+export function pruneNeverStarted(stateDir: string): string[] {
+  const removed: string[] = [];
+  for (const run of listRuns(stateDir)) {
+    if (run.problem !== 'never started') continue;
+    const paths = runPaths(stateDir, run.runId);
+    try {
+      if (!existsSync(paths.lock) && Date.now() - statSync(paths.dir).mtimeMs < 10_000) continue;
+      const release = acquireLock(paths.lock, holder(), `run ${run.runId}`);
+      if (existsSync(paths.checkpoint) || existsSync(paths.journal)) {
+        release();
+        continue;
+      }
+      rmSync(paths.dir, { recursive: true, force: true });
+      removed.push(run.runId);
+    } catch {
+      // in use, or not removable: it stays listed as never started
+    }
+  }
+  return removed;
 }
 
 function latestUnfinished(stateDir: string): string {

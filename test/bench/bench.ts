@@ -177,8 +177,12 @@ function floorRun(dir: string, steps: number, lineBytes: number, syncsPerStep: n
   return ms;
 }
 
-/** Runs `steps` steps, leaves the run interrupted at the next one, and times resuming it. */
-async function resumeTime(stateDir: string, runbook: RunbookDefinition, after: number): Promise<{ resume: number; restore: number; full: number }> {
+/**
+ * Runs `steps` steps, leaves the run interrupted at the next one, and times resuming it. Each
+ * resume gets the runbook built anew, as a resuming process loads it: nothing it derives from the
+ * machine (its hash, its graph) is carried over from the run before.
+ */
+async function resumeTime(stateDir: string, fresh: () => RunbookDefinition, after: number): Promise<{ resume: number; restore: number; full: number }> {
   let reached: () => void = () => {};
   const atStop = new Promise<void>((resolve) => (reached = resolve));
   const stopAt = `s${after}`;
@@ -191,7 +195,7 @@ async function resumeTime(stateDir: string, runbook: RunbookDefinition, after: n
       return new Promise(() => {});
     },
   };
-  const first = await startRun(stateDir, runbook, benchTarget(`bench:resume:${after}:${Math.random()}`), plugs(stopping));
+  const first = await startRun(stateDir, fresh(), benchTarget(`bench:resume:${after}:${Math.random()}`), plugs(stopping));
   void first.start();
   await atStop;
   first.release();
@@ -201,7 +205,7 @@ async function resumeTime(stateDir: string, runbook: RunbookDefinition, after: n
     const resumed = new Promise<void>((resolve) => (resumedAt = resolve));
     const probe: Runner = { name: 'simulator', canRun: () => true, run: async () => (resumedAt(), new Promise(() => {})) };
     const start = process.hrtime.bigint();
-    const again = await resumeRun(stateDir, first.session.runId, plugs(probe), async () => runbook);
+    const again = await resumeRun(stateDir, first.session.runId, plugs(probe), async () => fresh());
     void again.start();
     await resumed;
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
@@ -212,7 +216,7 @@ async function resumeTime(stateDir: string, runbook: RunbookDefinition, after: n
   const paths = runPaths(stateDir, first.session.runId);
   for (let i = 0; i < 9; i++) {
     const start = process.hrtime.bigint();
-    await restoreRun(paths, first.session.runId, async () => runbook);
+    await restoreRun(paths, first.session.runId, async () => fresh());
     restores.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   const full: number[] = [];
@@ -307,9 +311,9 @@ async function enginePerStep(dir: string, out: Out): Promise<void> {
 }
 
 async function resume(dir: string, out: Out): Promise<void> {
-  const runbook = syntheticRunbook(STEPS, true);
-  const resume10 = await resumeTime(join(dir, 'resume10'), runbook, 10);
-  const resume1000 = await resumeTime(join(dir, 'resume1000'), runbook, 999);
+  const fresh = () => syntheticRunbook(STEPS, true);
+  const resume10 = await resumeTime(join(dir, 'resume10'), fresh, 10);
+  const resume1000 = await resumeTime(join(dir, 'resume1000'), fresh, 999);
   out('resume after 10 steps (to the next step running)', `${resume10.resume.toFixed(2)} ms`);
   out('resume after 1,000 steps', `${resume1000.resume.toFixed(2)} ms  (${(resume1000.resume / resume10.resume).toFixed(2)}x; target <= 1.2x)`);
   out('  of which reading the run state after 10 steps (checkpoint, journal tail)', `${resume10.restore.toFixed(2)} ms`);

@@ -11,6 +11,10 @@ export async function runs(options: GlobalOptions): Promise<number> {
   }
   if (all.length === 0) process.stdout.write(`no runs in ${stateDir(options.stateDir)}\n`);
   for (const r of all) {
+    if (r.problem === 'never started') {
+      process.stdout.write(`${r.runId}  NEVER STARTED  killed before its first record; nothing to resume (the next run removes it)\n`);
+      continue;
+    }
     if (!r.envelope) {
       process.stdout.write(`${r.runId}  UNREADABLE  ${r.problem}\n`);
       continue;
