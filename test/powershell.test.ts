@@ -49,8 +49,10 @@ describe.skipIf(skipWithoutPart('pwsh', PWSH))('PowerShell runner on real pwsh',
     ].filter((f) => f.endsWith('.ps1') && !f.endsWith('selftest.ps1'));
     // the warm session's host script runs there too (locally with -File, over SSH as -EncodedCommand)
     const { SESSION_HOST_PATH } = await import('../runners/powershell/warm-session.js');
-    const reports = await lint([...files, SESSION_HOST_PATH]);
-    expect(reports).toHaveLength(files.length + 1);
+    // and the step contract every script dot-sources (through _common.ps1)
+    const { STEP_CONTRACT_PATH } = await import('../runners/powershell/powershell-runner.js');
+    const reports = await lint([...files, SESSION_HOST_PATH, STEP_CONTRACT_PATH]);
+    expect(reports).toHaveLength(files.length + 2);
     expect(files.length).toBeGreaterThanOrEqual(12);
     for (const report of reports) expect({ file: report.file, parseErrors: report.parseErrors, problems: report.problems }).toEqual({ file: report.file, parseErrors: [], problems: [] });
   });

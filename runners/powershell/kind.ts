@@ -5,7 +5,7 @@ import { UserError } from '../../src/user-error.js';
 import { sourceRoot } from '../source-root.js';
 import { listScenarios, loadWorld } from '../simulator/worlds.js';
 import { scenarioOf, SIM_STATE_FILE } from '../simulator/kind.js';
-import { packageDir, POWERSHELL_DIR, powershellRunner, simHostDir } from './powershell-runner.js';
+import { packageDir, POWERSHELL_DIR, powershellRunner, simHostDir, STEP_CONTRACT_PATH } from './powershell-runner.js';
 import { localTransport, sshTransport } from './transport.js';
 
 /**
@@ -109,8 +109,10 @@ const powershell: RunnerKind = {
   },
   async check(runbook) {
     const dir = packageDir(runbook.id);
-    const files = psFiles(dir);
-    if (files.length === 0) return { problems: [], notes: [] };
+    const own = psFiles(dir);
+    if (own.length === 0) return { problems: [], notes: [] };
+    // the runner kind's step contract is shipped with every script of the package: it is linted with them
+    const files = [STEP_CONTRACT_PATH, ...own];
     const pwsh = findPwsh();
     if (!pwsh) return { problems: [], notes: [`PowerShell 5.1 lint of ${files.length} scripts skipped: pwsh not found (set RUNBOOK_PWSH)`] };
     // execa only here: a run does not load it (start-up)

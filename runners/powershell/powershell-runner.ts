@@ -8,8 +8,8 @@ import type { Transport } from './transport.js';
 
 /**
  * Carries out a runbook's steps with the PowerShell scripts of its own package,
- * `runners/powershell/<runbook>/<step>.ps1` (the files named `_*.ps1` beside them are shipped
- * with each script, for dot-sourcing), through a transport (this machine, or a host over SSH).
+ * `runners/powershell/<runbook>/<step>.ps1` (the runner kind's step-contract.ps1 and the files
+ * named `_*.ps1` beside them are shipped with each script, for dot-sourcing), through a transport (this machine, or a host over SSH).
  * Secrets go on the script's stdin only. A script of another runbook is never looked at.
  *
  * A manual step (a GUI action, an interactive sign-in) is guided: the operator does it and
@@ -19,6 +19,13 @@ import type { Transport } from './transport.js';
  */
 
 export const POWERSHELL_DIR = join(sourceRoot, 'runners', 'powershell');
+/**
+ * The step contract of this runner kind (Invoke-Step, the RUNBOOK-RESULT line, evidence, problems,
+ * failure categories): one file for every package, shipped beside every script it runs, first of
+ * the files; a package's `_common.ps1` dot-sources it. The name is reserved in a package.
+ */
+export const STEP_CONTRACT = 'step-contract.ps1';
+export const STEP_CONTRACT_PATH = join(POWERSHELL_DIR, STEP_CONTRACT);
 const RESULT_PREFIX = 'RUNBOOK-RESULT ';
 
 /** A runbook's PowerShell package: where its scripts and its simulated host are. */
@@ -54,11 +61,13 @@ export function powershellRunner(options: PowerShellRunnerOptions): Runner {
   const afterFor = (stepId: string) => join(scriptsDir, `${stepId}.after.ps1`);
   const probeFor = (stepId: string) => join(scriptsDir, `${stepId}.probe.ps1`);
   const standInFor = (stepId: string) => join(scriptsDir, 'sim-host', 'manual', `${stepId}.ps1`);
-  const shared = () =>
-    (existsSync(scriptsDir) ? readdirSync(scriptsDir) : [])
+  const shared = () => [
+    { name: STEP_CONTRACT, text: readFileSync(STEP_CONTRACT_PATH, 'utf8') },
+    ...(existsSync(scriptsDir) ? readdirSync(scriptsDir) : [])
       .filter((f) => f.startsWith('_') && f.endsWith('.ps1'))
       .sort()
-      .map((name) => ({ name, text: readFileSync(join(scriptsDir, name), 'utf8') }));
+      .map((name) => ({ name, text: readFileSync(join(scriptsDir, name), 'utf8') })),
+  ];
   const runner: Runner = {
     name: 'powershell',
     canRun: (stepId, meta) => (meta.manual ? !options.simulatedHost || existsSync(standInFor(stepId)) : existsSync(scriptFor(stepId))),

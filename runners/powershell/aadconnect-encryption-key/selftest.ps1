@@ -66,6 +66,8 @@ $null = New-Item -ItemType Directory -Path $work
 $copy = Join-Path $work 'scripts'
 $null = New-Item -ItemType Directory -Path $copy
 Copy-Item -Path (Join-Path $scriptsDir '*.ps1') -Destination $copy
+# and the runner kind's step contract, which the runner ships beside every script
+Copy-Item -LiteralPath (Join-Path (Split-Path -Parent $scriptsDir) 'step-contract.ps1') -Destination $copy
 
 Import-Module (Join-Path (Join-Path $simHost 'ADSync') 'ADSync.psd1') -DisableNameChecking -Force
 

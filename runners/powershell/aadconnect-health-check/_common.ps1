@@ -3,102 +3,21 @@
 # Runs on Windows PowerShell 5.1 and pwsh 7: no &&, ||, ??, ?., ternary, clean blocks,
 # ForEach-Object -Parallel, ConvertFrom-Json -AsHashtable.
 #
-# Contract: a script prints exactly one stdout line,
-#     RUNBOOK-RESULT {"ok":true,"output":<object>,"evidence":["..."]}                   exit 0
-#     RUNBOOK-RESULT {"ok":false,"error":"...","category":"...","evidence":["..."]}      exit 1
-# as compact, ASCII-only JSON. Progress goes to stderr. These scripts read facts only; the
-# engine judges them (machines/lib/aadconnect-health-assess.ts). A read that cannot be done is
-# reported in the facts ("not collected" and why), not as a failed step.
+# The step contract (Invoke-Step, Add-Evidence, Set-StepOutput, Add-Problem, Stop-Step, the
+# RUNBOOK-RESULT line) is the runner kind's, not this package's: runners/powershell/step-contract.ps1.
+# These scripts read facts only; the engine judges them (machines/lib/aadconnect-health-assess.ts).
+# A read that cannot be done is reported in the facts ("not collected" and why), not as a failed step.
 #
 # Wording that reaches the report must match runners/simulator/aadconnect-health-check/host.ts (WORDING).
 
-$ErrorActionPreference = 'Stop'
-$WarningPreference = 'SilentlyContinue'
-$InformationPreference = 'SilentlyContinue'
-$VerbosePreference = 'SilentlyContinue'
-$ProgressPreference = 'SilentlyContinue'
-
-if ($PSVersionTable.PSVersion.Major -lt 6) {
-    # Windows PowerShell 5.1 serializes PSObject-wrapped arrays as {"value":[...],"Count":n}.
-    try { Remove-TypeData -TypeName System.Array -ErrorAction Stop } catch { }
-}
+# The runner ships it beside this file; a stand-in run from the repository finds it one folder up.
+$stepContract = Join-Path $PSScriptRoot 'step-contract.ps1'
+if (-not (Test-Path -LiteralPath $stepContract)) { $stepContract = Join-Path (Split-Path -Parent $PSScriptRoot) 'step-contract.ps1' }
+. $stepContract
 
 $script:EntraConnectorId = 'b891884f-051e-4a83-95af-2544101c9083'
 $script:ParametersKey = 'HKLM:\SYSTEM\CurrentControlSet\Services\ADSync\Parameters'
-$script:RunbookEvidence = New-Object 'System.Collections.Generic.List[string]'
-$script:RunbookOutput = $null
 $script:ModuleProblem = $null
-
-# ---------------------------------------------------------------------------------------------
-# Result line (the same contract as every runbook's scripts)
-# ---------------------------------------------------------------------------------------------
-
-function Write-StepProgress([string]$Text) { [Console]::Error.WriteLine($Text) }
-
-function Add-Evidence([string]$Text) { $script:RunbookEvidence.Add($Text) }
-
-function Set-StepOutput($Output) { $script:RunbookOutput = $Output }
-
-function Stop-Step([string]$Message, [string]$Category = 'failed') {
-    $ex = New-Object System.InvalidOperationException $Message
-    $ex.Data['RunbookCategory'] = $Category
-    throw $ex
-}
-
-function ConvertTo-StringArray($Items) {
-    $list = New-Object 'System.Collections.Generic.List[string]'
-    foreach ($i in @($Items)) { if ($null -ne $i) { $list.Add([string]$i) } }
-    return , $list.ToArray()
-}
-
-function ConvertTo-CompactJson($Value) {
-    $json = ConvertTo-Json -InputObject $Value -Compress -Depth 10
-    $sb = New-Object System.Text.StringBuilder
-    foreach ($ch in $json.ToCharArray()) {
-        $code = [int]$ch
-        if ($code -gt 126) { [void]$sb.Append('\u' + $code.ToString('x4')) } else { [void]$sb.Append($ch) }
-    }
-    return $sb.ToString()
-}
-
-function Write-StepResultLine($Result) {
-    [Console]::Out.WriteLine('RUNBOOK-RESULT ' + (ConvertTo-CompactJson $Result))
-    [Console]::Out.Flush()
-}
-
-function Get-FailureCategory($ErrorRecord) {
-    $e = $ErrorRecord.Exception
-    while ($null -ne $e) {
-        if ($null -ne $e.Data -and $e.Data.Contains('RunbookCategory')) { return [string]$e.Data['RunbookCategory'] }
-        $e = $e.InnerException
-    }
-    return 'failed'
-}
-
-function Invoke-Step {
-    param([scriptblock]$Body, [string]$AttemptId, [string]$StepId, [string]$ScriptPath, [object[]]$Arguments)
-    try {
-        if (-not $StepId) { $StepId = [System.IO.Path]::GetFileNameWithoutExtension($ScriptPath) }
-        $extra = @($Arguments | Where-Object { $null -ne $_ })
-        if ($extra.Count -gt 0) { Stop-Step ('unknown arguments: ' + ($extra -join ' ')) 'bad-arguments' }
-        if (-not $AttemptId) { Stop-Step 'the parameter -AttemptId is required' 'bad-arguments' }
-        $null = & $Body
-        Write-StepResultLine ([ordered]@{ ok = $true; output = $script:RunbookOutput; evidence = (ConvertTo-StringArray $script:RunbookEvidence) })
-        return 0
-    } catch {
-        $category = Get-FailureCategory $_
-        if ($category -eq 'failed' -and $null -ne $_.InvocationInfo -and $_.InvocationInfo.ScriptLineNumber -gt 0) {
-            $where = [System.IO.Path]::GetFileName([string]$_.InvocationInfo.ScriptName)
-            Add-Evidence ("error raised at ${where}:" + $_.InvocationInfo.ScriptLineNumber + ': ' + ([string]$_.InvocationInfo.Line).Trim())
-        }
-        try {
-            Write-StepResultLine ([ordered]@{ ok = $false; error = [string]$_.Exception.Message; category = $category; evidence = (ConvertTo-StringArray $script:RunbookEvidence) })
-        } catch {
-            [Console]::Out.WriteLine('RUNBOOK-RESULT {"ok":false,"error":"the result could not be serialized","category":"script-error","evidence":[]}')
-        }
-        return 1
-    }
-}
 
 # ---------------------------------------------------------------------------------------------
 # Host facts

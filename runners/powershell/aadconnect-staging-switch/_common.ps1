@@ -3,130 +3,14 @@
 # Runs on Windows PowerShell 5.1 and pwsh 7: no &&, ||, ??, ?., ternary, clean blocks,
 # ForEach-Object -Parallel, ConvertFrom-Json -AsHashtable.
 #
-# Contract: a script prints exactly one stdout line,
-#     RUNBOOK-RESULT {"ok":true,"output":<object|null>,"evidence":["..."]}              exit 0
-#     RUNBOOK-RESULT {"ok":false,"error":"...","category":"...","evidence":["..."]}      exit 1
-# as compact, ASCII-only JSON. Progress goes to stderr. This runbook needs no secret. A script may set $script:RunbookProblems (what it found wrong).
+# The step contract (Invoke-Step, Add-Evidence, Set-StepOutput, Add-Problem, Stop-Step, the
+# RUNBOOK-RESULT line) is the runner kind's, not this package's: runners/powershell/step-contract.ps1.
+# This runbook needs no secret. A script reports what it found wrong with Add-Problem.
 
-$ErrorActionPreference = 'Stop'
-$WarningPreference = 'SilentlyContinue'
-$InformationPreference = 'SilentlyContinue'
-$VerbosePreference = 'SilentlyContinue'
-$ProgressPreference = 'SilentlyContinue'
-# pwsh 7.3+: a native command's non-zero exit code is judged by the script, never thrown.
-$PSNativeCommandUseErrorActionPreference = $false
-
-if ($PSVersionTable.PSVersion.Major -lt 6) {
-    # Windows PowerShell 5.1 serializes PSObject-wrapped arrays as {"value":[...],"Count":n}.
-    try { Remove-TypeData -TypeName System.Array -ErrorAction Stop } catch { }
-}
-
-$script:RunbookEvidence = New-Object 'System.Collections.Generic.List[string]'
-$script:RunbookOutput = $null
-$script:RunbookProblems = $null
-
-# ---------------------------------------------------------------------------------------------
-# Result line
-# ---------------------------------------------------------------------------------------------
-
-function Write-StepProgress([string]$Text) {
-    [Console]::Error.WriteLine($Text)
-}
-
-function Add-Evidence([string]$Text) {
-    $script:RunbookEvidence.Add($Text)
-}
-
-function Set-StepOutput($Output) {
-    $script:RunbookOutput = $Output
-}
-
-# Ends the step with a structured failure of the given category.
-function Stop-Step([string]$Message, [string]$Category = 'failed') {
-    $ex = New-Object System.InvalidOperationException $Message
-    $ex.Data['RunbookCategory'] = $Category
-    throw $ex
-}
-
-function ConvertTo-StringArray($Items) {
-    $list = New-Object 'System.Collections.Generic.List[string]'
-    foreach ($i in @($Items)) {
-        if ($null -ne $i) { $list.Add([string]$i) }
-    }
-    return , $list.ToArray()
-}
-
-function ConvertTo-CompactJson($Value) {
-    $json = ConvertTo-Json -InputObject $Value -Compress -Depth 10
-    # ASCII only, so that no console code page can damage the line.
-    $sb = New-Object System.Text.StringBuilder
-    foreach ($ch in $json.ToCharArray()) {
-        $code = [int]$ch
-        if ($code -gt 126) { [void]$sb.Append('\u' + $code.ToString('x4')) } else { [void]$sb.Append($ch) }
-    }
-    return $sb.ToString()
-}
-
-function Write-StepResultLine($Result) {
-    [Console]::Out.WriteLine('RUNBOOK-RESULT ' + (ConvertTo-CompactJson $Result))
-    [Console]::Out.Flush()
-}
-
-function Get-FailureCategory($ErrorRecord) {
-    $e = $ErrorRecord.Exception
-    while ($null -ne $e) {
-        if ($null -ne $e.Data -and $e.Data.Contains('RunbookCategory')) { return [string]$e.Data['RunbookCategory'] }
-        $e = $e.InnerException
-    }
-    return 'failed'
-}
-
-# Runs the script's body and prints the result line. Returns the exit code (0 ok, 1 failure).
-function Invoke-Step {
-    param(
-        [scriptblock]$Body,
-        [string]$AttemptId,
-        [string]$StepId,
-        [string]$ScriptPath,
-        [object[]]$Arguments
-    )
-    try {
-        if (-not $StepId) { $StepId = [System.IO.Path]::GetFileNameWithoutExtension($ScriptPath) }
-        $extra = @($Arguments | Where-Object { $null -ne $_ })
-        if ($extra.Count -gt 0) { Stop-Step ('unknown arguments: ' + ($extra -join ' ')) 'bad-arguments' }
-        if (-not $AttemptId) { Stop-Step 'the parameter -AttemptId is required' 'bad-arguments' }
-        # Read by the simulated ADSync host to record effects; real cmdlets ignore them.
-        $global:RunbookAttemptId = $AttemptId
-        $global:RunbookStepId = $StepId
-        $null = & $Body
-        $result = [ordered]@{
-            ok = $true
-            output = $script:RunbookOutput
-            evidence = (ConvertTo-StringArray $script:RunbookEvidence)
-        }
-        if ($null -ne $script:RunbookProblems -and @($script:RunbookProblems).Count -gt 0) { $result['problems'] = (ConvertTo-StringArray $script:RunbookProblems) }
-        Write-StepResultLine $result
-        return 0
-    } catch {
-        $category = Get-FailureCategory $_
-        $message = [string]$_.Exception.Message
-        if ($category -eq 'failed' -and $null -ne $_.InvocationInfo -and $_.InvocationInfo.ScriptLineNumber -gt 0) {
-            $where = [System.IO.Path]::GetFileName([string]$_.InvocationInfo.ScriptName)
-            Add-Evidence ("error raised at ${where}:" + $_.InvocationInfo.ScriptLineNumber + ': ' + ([string]$_.InvocationInfo.Line).Trim())
-        }
-        try {
-            Write-StepResultLine ([ordered]@{
-                    ok = $false
-                    error = $message
-                    category = $category
-                    evidence = (ConvertTo-StringArray $script:RunbookEvidence)
-                })
-        } catch {
-            [Console]::Out.WriteLine('RUNBOOK-RESULT {"ok":false,"error":"the result could not be serialized","category":"script-error","evidence":[]}')
-        }
-        return 1
-    }
-}
+# The runner ships it beside this file; a stand-in run from the repository finds it one folder up.
+$stepContract = Join-Path $PSScriptRoot 'step-contract.ps1'
+if (-not (Test-Path -LiteralPath $stepContract)) { $stepContract = Join-Path (Split-Path -Parent $PSScriptRoot) 'step-contract.ps1' }
+. $stepContract
 
 # ---------------------------------------------------------------------------------------------
 # Host facts (each script runs on one server: the role its step names)

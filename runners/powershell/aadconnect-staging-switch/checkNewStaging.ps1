@@ -23,7 +23,6 @@ exit (Invoke-Step -AttemptId $AttemptId -StepId $StepId -ScriptPath $PSCommandPa
         $problems = New-Object 'System.Collections.Generic.List[string]'
         if (-not [bool]$s.StagingModeEnabled) { $problems.Add((Get-ServerName) + ' is not in staging mode') }
         if (-not [bool]$s.SyncCycleEnabled) { $problems.Add('the scheduler of ' + (Get-ServerName) + ' is off: it will fall behind') }
-        foreach ($p in $problems) { Add-Evidence $p }
-        $script:RunbookProblems = $problems
+        foreach ($p in $problems) { Add-Evidence $p; Add-Problem $p }
         Set-StepOutput ([ordered]@{ stagingMode = [bool]$s.StagingModeEnabled; syncCycleEnabled = [bool]$s.SyncCycleEnabled })
     })

@@ -47,7 +47,6 @@ exit (Invoke-Step -AttemptId $AttemptId -StepId $StepId -ScriptPath $PSCommandPa
             foreach ($line in $theirs) { if ($mine -cnotcontains $line) { $problems.Add("only on the active server: $line") } }
             foreach ($line in $mine) { if ($theirs -cnotcontains $line) { $problems.Add("only on the staging server: $line") } }
         }
-        foreach ($p in $problems) { Add-Evidence $p }
+        foreach ($p in $problems) { Add-Evidence $p; Add-Problem $p }
         Set-StepOutput ([ordered]@{ server = $name; build = $build; stagingMode = [bool]$s.StagingModeEnabled; syncCycleEnabled = [bool]$s.SyncCycleEnabled; lastSyncHoursAgo = $hours; config = $config })
-        $script:RunbookProblems = $problems
     })

@@ -8,76 +8,14 @@
 
 $ErrorActionPreference = 'Stop'
 
+# The runner kind's simulated-host helpers (state file, clock, effects): runners/powershell/sim-host-common.
+Import-Module (Join-Path (Split-Path -Parent (Split-Path -Parent (Split-Path -Parent $PSScriptRoot))) 'sim-host-common/RunbookSimHost/RunbookSimHost.psm1')
+Set-SimStateArrays @('pending', 'runs', 'events', 'effects')
+
 $script:SimRoot = Split-Path -Parent $PSScriptRoot
 $script:InstallFolder = [System.IO.Path]::GetFullPath((Join-Path $script:SimRoot 'install'))
 $script:EntraConnectorId = 'b891884f-051e-4a83-95af-2544101c9083'
 $script:Stopped = 'stopped-deletion-threshold-exceeded'
-
-function Get-SimStatePath {
-    $path = $env:RUNBOOK_SIM_STATE
-    if (-not $path) { throw 'ADSync simulation: the environment variable RUNBOOK_SIM_STATE (path of the state file) is not set.' }
-    if (-not [System.IO.File]::Exists($path)) { throw "ADSync simulation: state file '$path' does not exist." }
-    return $path
-}
-
-function Read-SimState {
-    $path = Get-SimStatePath
-    $convert = Get-Command -Name ConvertFrom-Json -CommandType Cmdlet
-    $text = [System.IO.File]::ReadAllText($path)
-    if ($convert.Parameters.ContainsKey('DateKind')) {
-        $splat = @{ DateKind = 'String' }
-        $state = ($text | Microsoft.PowerShell.Utility\ConvertFrom-Json @splat)
-    } else {
-        $state = ($text | Microsoft.PowerShell.Utility\ConvertFrom-Json)
-    }
-    foreach ($name in @('pending', 'runs', 'events', 'effects')) {
-        $state.$name = @($state.$name | Where-Object { $null -ne $_ })
-    }
-    return $state
-}
-
-function Write-SimState($State) {
-    $path = Get-SimStatePath
-    $json = ConvertTo-Json -InputObject $State -Depth 20
-    $dir = Split-Path -Parent ([System.IO.Path]::GetFullPath($path))
-    $tmp = Join-Path $dir ('.' + [System.IO.Path]::GetFileName($path) + '.' + [guid]::NewGuid().ToString('N') + '.tmp')
-    [System.IO.File]::WriteAllText($tmp, $json, (New-Object System.Text.UTF8Encoding $false))
-    [System.IO.File]::Move($tmp, $path, $true)
-}
-
-function Get-SimNow { return [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() }
-function ConvertFrom-SimMs([long]$Ms) { return [DateTimeOffset]::FromUnixTimeMilliseconds($Ms).LocalDateTime }
-function ConvertTo-SimMs([datetime]$Time) {
-    if ($Time.Kind -eq [System.DateTimeKind]::Unspecified) { $Time = [datetime]::SpecifyKind($Time, [System.DateTimeKind]::Local) }
-    return ([DateTimeOffset]$Time).ToUnixTimeMilliseconds()
-}
-function Get-SimIsoNow { return [DateTime]::UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", [System.Globalization.CultureInfo]::InvariantCulture) }
-function New-SimFault([string]$Message, [string]$Category) {
-    $ex = New-Object System.InvalidOperationException $Message
-    $ex.Data['AdsyncSimCategory'] = $Category
-    return $ex
-}
-
-function Invoke-SimEffect {
-    param([string]$Op, [scriptblock]$Change, [bool]$Idempotent = $true)
-    $state = Read-SimState
-    $attemptId = [string]$global:RunbookAttemptId
-    $stepId = [string]$global:RunbookStepId
-    if ($Idempotent -and $attemptId) {
-        foreach ($e in @($state.effects)) { if ([string]$e.attemptId -eq $attemptId -and [string]$e.op -eq $Op) { return $null } }
-    }
-    try {
-        $result = @(& $Change $state)
-    } catch {
-        Write-SimState $state
-        throw
-    }
-    $last = $null
-    if ($result.Count -gt 0) { $last = $result[-1] }
-    $state.effects = @($state.effects) + @([pscustomobject][ordered]@{ op = $Op; stepId = $stepId; attemptId = $attemptId; at = (Get-SimIsoNow) })
-    Write-SimState $state
-    return $last
-}
 
 function Assert-SimRunning($State, [string]$Command) {
     if ([string]$State.service.status -ne 'Running') {

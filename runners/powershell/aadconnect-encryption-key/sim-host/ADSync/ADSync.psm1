@@ -17,6 +17,10 @@
 
 $ErrorActionPreference = 'Stop'
 
+# The runner kind's simulated-host helpers (state file, clock, effects): runners/powershell/sim-host-common.
+Import-Module (Join-Path (Split-Path -Parent (Split-Path -Parent (Split-Path -Parent $PSScriptRoot))) 'sim-host-common/RunbookSimHost/RunbookSimHost.psm1')
+Set-SimStateArrays @('connectors', 'events', 'runs', 'effects')
+
 $script:EntraConnectorId = 'b891884f-051e-4a83-95af-2544101c9083'
 $script:EntraConnectorName = 'contoso.onmicrosoft.com - AAD'
 $script:InstallFolder = Join-Path (Split-Path -Parent $PSScriptRoot) 'install'
@@ -32,78 +36,6 @@ if ($PSVersionTable.PSVersion.Major -lt 6) {
 # State file
 # ---------------------------------------------------------------------------------------------
 
-function Get-SimStatePath {
-    $path = $env:RUNBOOK_SIM_STATE
-    if (-not $path) { throw 'ADSync simulation: the environment variable RUNBOOK_SIM_STATE (path of the state file) is not set.' }
-    if (-not (Test-Path -LiteralPath $path -PathType Leaf)) { throw "ADSync simulation: state file '$path' does not exist." }
-    return $path
-}
-
-function ConvertFrom-SimJson([string]$Text) {
-    $convert = Get-Command -Name ConvertFrom-Json -CommandType Cmdlet
-    if ($convert.Parameters.ContainsKey('DateKind')) {
-        # pwsh 7.5+: keep ISO strings (effects[].at) as strings instead of turning them into DateTime.
-        $splat = @{ DateKind = 'String' }
-        return ($Text | Microsoft.PowerShell.Utility\ConvertFrom-Json @splat)
-    }
-    return ($Text | Microsoft.PowerShell.Utility\ConvertFrom-Json)
-}
-
-function Read-SimState {
-    $path = Get-SimStatePath
-    $state = ConvertFrom-SimJson ([System.IO.File]::ReadAllText($path))
-    foreach ($name in @('connectors', 'events', 'runs', 'effects')) {
-        $state.$name = @($state.$name | Where-Object { $null -ne $_ })
-    }
-    return $state
-}
-
-function Write-SimState($State) {
-    $path = Get-SimStatePath
-    $json = ConvertTo-Json -InputObject $State -Depth 20
-    $dir = Split-Path -Parent ([System.IO.Path]::GetFullPath($path))
-    $tmp = Join-Path $dir ('.' + [System.IO.Path]::GetFileName($path) + '.' + [guid]::NewGuid().ToString('N') + '.tmp')
-    [System.IO.File]::WriteAllText($tmp, $json, (New-Object System.Text.UTF8Encoding $false))
-    $moved = $false
-    try {
-        # .NET Core: File.Move(src, dst, overwrite) is an atomic rename on POSIX.
-        [System.IO.File]::Move($tmp, $path, $true)
-        $moved = $true
-    } catch [System.Management.Automation.MethodException] {
-        $moved = $false
-    }
-    if (-not $moved) { Move-Item -LiteralPath $tmp -Destination $path -Force }
-}
-
-function Get-SimNow { return [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() }
-
-function ConvertFrom-SimMs([long]$Ms) { return [DateTimeOffset]::FromUnixTimeMilliseconds($Ms).LocalDateTime }
-
-function ConvertTo-SimMs([datetime]$Time) {
-    if ($Time.Kind -eq [System.DateTimeKind]::Unspecified) { $Time = [datetime]::SpecifyKind($Time, [System.DateTimeKind]::Local) }
-    return ([DateTimeOffset]$Time).ToUnixTimeMilliseconds()
-}
-
-function Get-SimIsoNow { return [DateTime]::UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", [System.Globalization.CultureInfo]::InvariantCulture) }
-
-function New-SimFault([string]$Message, [string]$Category) {
-    $ex = New-Object System.InvalidOperationException $Message
-    $ex.Data['AdsyncSimCategory'] = $Category
-    return $ex
-}
-
-function Test-SimBuildAtLeast([string]$Build, [string]$Minimum) {
-    $a = @($Build.Split('.') | ForEach-Object { [int]$_ })
-    $b = @($Minimum.Split('.') | ForEach-Object { [int]$_ })
-    $n = [Math]::Max($a.Count, $b.Count)
-    for ($i = 0; $i -lt $n; $i++) {
-        $x = 0; if ($i -lt $a.Count) { $x = $a[$i] }
-        $y = 0; if ($i -lt $b.Count) { $y = $b[$i] }
-        if ($x -ne $y) { return ($x -gt $y) }
-    }
-    return $true
-}
-
 function Get-SimDisplayName($State) {
     if (Test-SimBuildAtLeast ([string]$State.server.build) '2.2.0.0') { return 'Microsoft Entra ID Sync' }
     return 'Microsoft Azure AD Sync'
@@ -111,36 +43,6 @@ function Get-SimDisplayName($State) {
 
 function Add-SimEvent($State, [string]$Log, [int]$Id, [long]$At, [string]$Message) {
     $State.events = @($State.events) + @([pscustomobject][ordered]@{ log = $Log; id = $Id; at = $At; message = $Message })
-}
-
-function Test-SimEffectRecorded($State, [string]$AttemptId, [string]$Op) {
-    foreach ($e in @($State.effects)) {
-        if ([string]$e.attemptId -eq $AttemptId -and [string]$e.op -eq $Op) { return $true }
-    }
-    return $false
-}
-
-# Runs $Change on the current state, once per (attempt, op) for idempotent ops, and records the
-# effect when the change returned anything but $false. Returns $true when the change ran.
-function Invoke-SimEffect {
-    param([string]$Op, [scriptblock]$Change, [bool]$Idempotent = $true)
-    $state = Read-SimState
-    $attemptId = [string]$global:RunbookAttemptId
-    $stepId = [string]$global:RunbookStepId
-    if ($Idempotent -and $attemptId -and (Test-SimEffectRecorded $state $attemptId $Op)) { return $false }
-    $changed = $true
-    try {
-        $result = @(& $Change $state)
-        if ($result.Count -gt 0 -and $result[-1] -is [bool]) { $changed = $result[-1] }
-    } catch {
-        Write-SimState $state
-        throw
-    }
-    if ($changed) {
-        $state.effects = @($state.effects) + @([pscustomobject][ordered]@{ op = $Op; stepId = $stepId; attemptId = $attemptId; at = (Get-SimIsoNow) })
-    }
-    Write-SimState $state
-    return $true
 }
 
 # Op names as runner.ts records them: start/restart in step 'startAfterReinit' is 'start-final'.

@@ -13,6 +13,9 @@
 
 $ErrorActionPreference = 'Stop'
 
+# The runner kind's simulated-host helpers (state file, clock, effects): runners/powershell/sim-host-common.
+Import-Module (Join-Path (Split-Path -Parent (Split-Path -Parent (Split-Path -Parent $PSScriptRoot))) 'sim-host-common/RunbookSimHost/RunbookSimHost.psm1') -Function Get-SimStatePath, ConvertFrom-SimMs, ConvertTo-SimMs, Test-SimBuildAtLeast
+
 $script:EntraConnectorId = 'b891884f-051e-4a83-95af-2544101c9083'
 
 if ($PSVersionTable.PSVersion.Major -lt 6) {
@@ -20,37 +23,14 @@ if ($PSVersionTable.PSVersion.Major -lt 6) {
 }
 
 function Read-SimState {
-    $path = $env:RUNBOOK_SIM_STATE
-    if (-not $path) { throw 'ADSync simulation: the environment variable RUNBOOK_SIM_STATE (path of the state file) is not set.' }
-    if (-not (Test-Path -LiteralPath $path -PathType Leaf)) { throw "ADSync simulation: state file '$path' does not exist." }
-    $text = [System.IO.File]::ReadAllText($path)
+    $text = [System.IO.File]::ReadAllText((Get-SimStatePath))
     $state = $text | Microsoft.PowerShell.Utility\ConvertFrom-Json
     foreach ($name in @('connectors', 'events')) { $state.$name = @($state.$name | Where-Object { $null -ne $_ }) }
     return $state
 }
 
-# The simulated server's clock: the run's date on this server.
-function ConvertFrom-SimMs([long]$Ms) { return [DateTimeOffset]::FromUnixTimeMilliseconds($Ms).LocalDateTime }
-
 # A UTC time as ADSync returns it: no kind (the caller must know it is UTC).
 function ConvertFrom-SimMsUtc([long]$Ms) { return [datetime]::SpecifyKind([DateTimeOffset]::FromUnixTimeMilliseconds($Ms).UtcDateTime, [System.DateTimeKind]::Unspecified) }
-
-function ConvertTo-SimMs([datetime]$Time) {
-    if ($Time.Kind -eq [System.DateTimeKind]::Unspecified) { $Time = [datetime]::SpecifyKind($Time, [System.DateTimeKind]::Local) }
-    return ([DateTimeOffset]$Time).ToUnixTimeMilliseconds()
-}
-
-function Test-SimBuildAtLeast([string]$Build, [string]$Minimum) {
-    $a = @($Build.Split('.') | ForEach-Object { [int]$_ })
-    $b = @($Minimum.Split('.') | ForEach-Object { [int]$_ })
-    $n = [Math]::Max($a.Count, $b.Count)
-    for ($i = 0; $i -lt $n; $i++) {
-        $x = 0; if ($i -lt $a.Count) { $x = $a[$i] }
-        $y = 0; if ($i -lt $b.Count) { $y = $b[$i] }
-        if ($x -ne $y) { return ($x -gt $y) }
-    }
-    return $true
-}
 
 function Get-SimDisplayName($State) {
     if (Test-SimBuildAtLeast ([string]$State.server.build) '2.2.0.0') { return 'Microsoft Entra ID Sync' }

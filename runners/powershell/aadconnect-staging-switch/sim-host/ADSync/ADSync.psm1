@@ -14,15 +14,11 @@
 
 $ErrorActionPreference = 'Stop'
 
+# The runner kind's simulated-host helpers (state file, clock, effects): runners/powershell/sim-host-common.
+Import-Module (Join-Path (Split-Path -Parent (Split-Path -Parent (Split-Path -Parent $PSScriptRoot))) 'sim-host-common/RunbookSimHost/RunbookSimHost.psm1') -Function Get-SimStatePath, ConvertFrom-SimJson, Write-SimState, Get-SimNow, Get-SimIsoNow
+
 $script:SimRoot = Split-Path -Parent $PSScriptRoot
 $script:EntraConnectorId = 'b891884f-051e-4a83-95af-2544101c9083'
-
-function Get-SimStatePath {
-    $path = $env:RUNBOOK_SIM_STATE
-    if (-not $path) { throw 'ADSync simulation: RUNBOOK_SIM_STATE (path of the state file) is not set.' }
-    if (-not [System.IO.File]::Exists($path)) { throw "ADSync simulation: state file '$path' does not exist." }
-    return $path
-}
 
 function Get-SimRole {
     if (-not $env:RUNBOOK_SIM_SERVER) { throw 'ADSync simulation: RUNBOOK_SIM_SERVER (the role of this server) is not set.' }
@@ -30,14 +26,7 @@ function Get-SimRole {
 }
 
 function Read-SimState {
-    $text = [System.IO.File]::ReadAllText((Get-SimStatePath))
-    $convert = Get-Command -Name ConvertFrom-Json -CommandType Cmdlet
-    if ($convert.Parameters.ContainsKey('DateKind')) {
-        $splat = @{ DateKind = 'String' }
-        $state = ($text | Microsoft.PowerShell.Utility\ConvertFrom-Json @splat)
-    } else {
-        $state = ($text | Microsoft.PowerShell.Utility\ConvertFrom-Json)
-    }
+    $state = ConvertFrom-SimJson ([System.IO.File]::ReadAllText((Get-SimStatePath)))
     $state.effects = @($state.effects | Where-Object { $null -ne $_ })
     foreach ($p in $state.servers.PSObject.Properties) {
         $s = $p.Value
@@ -47,16 +36,6 @@ function Read-SimState {
     return $state
 }
 
-function Write-SimState($State) {
-    $path = Get-SimStatePath
-    $json = ConvertTo-Json -InputObject $State -Depth 20
-    $dir = Split-Path -Parent ([System.IO.Path]::GetFullPath($path))
-    $tmp = Join-Path $dir ('.' + [System.IO.Path]::GetFileName($path) + '.' + [guid]::NewGuid().ToString('N') + '.tmp')
-    [System.IO.File]::WriteAllText($tmp, $json, (New-Object System.Text.UTF8Encoding $false))
-    [System.IO.File]::Move($tmp, $path, $true)
-}
-
-function Get-SimNow { return [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() }
 function ConvertFrom-SimMs([long]$Ms) { return [DateTimeOffset]::FromUnixTimeMilliseconds($Ms).UtcDateTime }
 
 # This session's server; a server that went down answers nothing.
@@ -82,7 +61,7 @@ function Update-SimServer([string]$Op, [scriptblock]$Change) {
     & $Change $server
     $effect = [pscustomobject][ordered]@{
         op = $Op; server = (Get-SimRole); stepId = [string]$global:RunbookStepId; attemptId = [string]$global:RunbookAttemptId
-        at = [DateTime]::UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", [System.Globalization.CultureInfo]::InvariantCulture)
+        at = (Get-SimIsoNow)
     }
     $state.effects = @($state.effects) + @($effect)
     Write-SimState $state
