@@ -46,7 +46,7 @@ describe.skipIf(skipWithoutPart('pwsh', PWSH))('PowerShell runner on real pwsh',
     const files = [
       ...readdirSync(SCRIPTS).map((f) => join(SCRIPTS, f)),
       ...readdirSync(join(SIM_HOST, 'manual')).map((f) => join(SIM_HOST, 'manual', f)),
-    ].filter((f) => f.endsWith('.ps1') && !f.endsWith('selftest.ps1'));
+    ].filter((f) => f.endsWith('.ps1'));
     // the warm session's host script runs there too (locally with -File, over SSH as -EncodedCommand)
     const { SESSION_HOST_PATH } = await import('../runners/powershell/warm-session.js');
     // and the step contract every script dot-sources (through _common.ps1)

@@ -140,7 +140,7 @@ function psFiles(dir: string): string[] {
     for (const entry of readdirSync(d)) {
       const path = join(d, entry);
       if (statSync(path).isDirectory()) walk(path);
-      else if (entry.endsWith('.ps1') && entry !== 'selftest.ps1') out.push(path);
+      else if (entry.endsWith('.ps1')) out.push(path);
     }
   };
   walk(dir);
