@@ -360,6 +360,7 @@ const machine = setup({
 
 export default defineRunbook({
   id: 'aadconnect-adds-password',
+  family: 'aadconnect',
   title: 'Give Entra Connect Sync the new AD DS connector account password',
   summary:
     'AD connectors failing with no-start-credentials / Event 6000 after the connector account password changed in AD: check the account, type the password in Synchronization Service Manager per connector, restart, delta import.',

@@ -332,6 +332,7 @@ const machine = setup({
 
 export default defineRunbook({
   id: 'aadconnect-deletion-threshold',
+  family: 'aadconnect',
   title: 'Handle an export stopped by the accidental-delete threshold',
   summary:
     'Event 116 / stopped-deletion-threshold-exceeded: show what would be deleted, decide; stop and hand over, or let the deletions through once and restore the threshold on every way out.',

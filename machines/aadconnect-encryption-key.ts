@@ -422,6 +422,7 @@ const machine = setup({
 
 export default defineRunbook({
   id: 'aadconnect-encryption-key',
+  family: 'aadconnect',
   title: 'Recover the Azure AD Connect (Entra Connect) Sync encryption key',
   summary:
     'Event 6028 / the sync service cannot read its encryption key: abandon the key, re-enter every connector credential, verify with a delta sync.',

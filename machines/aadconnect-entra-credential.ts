@@ -599,6 +599,7 @@ const machine = setup({
 
 export default defineRunbook({
   id: 'aadconnect-entra-credential',
+  family: 'aadconnect',
   title: 'Reset the Entra connector credential of an Entra Connect Sync server',
   summary:
     'Find out whether the Entra connector signs in with a Sync_ account or as an application, then reset the account password (MFA: interactive sign-in) or rotate the application certificate; verify with a delta sync. Offers the move to application-based authentication.',

@@ -153,6 +153,7 @@ const machine = setup({
 
 export default defineRunbook({
   id: 'aadconnect-health-check',
+  family: 'aadconnect',
   title: 'Health check of an Azure AD Connect (Entra Connect) Sync server',
   summary:
     'Read-only: service, build and support deadlines, encryption key, events, LocalDB size, scheduler, staging, connector runs, Entra identity; one verdict per check and the runbook that fits each failure.',

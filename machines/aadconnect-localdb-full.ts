@@ -455,6 +455,7 @@ const machine = setup({
 
 export default defineRunbook({
   id: 'aadconnect-localdb-full',
+  family: 'aadconnect',
   title: 'Recover an Entra Connect Sync server whose LocalDB database is full (10 GB)',
   summary:
     'Event 6323 / runs ending stopped-database-disk-full: back up and shrink when the service cannot start, then delete old run history, shorten the retention and verify with a delta sync.',

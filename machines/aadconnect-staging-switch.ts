@@ -433,6 +433,7 @@ const machine = setup({
 
 export default defineRunbook({
   id: 'aadconnect-staging-switch',
+  family: 'aadconnect',
   title: 'Switch the active and the staging Entra Connect Sync server',
   summary:
     'Pre-checks on both servers, the staging server\'s pending exports approved, the active server to staging mode, never two active, the staging server made active, its exports verified.',

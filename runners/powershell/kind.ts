@@ -5,7 +5,7 @@ import { UserError } from '../../src/user-error.js';
 import { sourceRoot } from '../source-root.js';
 import { listScenarios, loadWorld } from '../simulator/worlds.js';
 import { scenarioOf, SIM_STATE_FILE } from '../simulator/kind.js';
-import { packageDir, POWERSHELL_DIR, powershellRunner, simHostDir, STEP_CONTRACT_PATH } from './powershell-runner.js';
+import { familyDir, packageDir, POWERSHELL_DIR, powershellRunner, simHostDir, STEP_CONTRACT_PATH } from './powershell-runner.js';
 import { localTransport, sshTransport } from './transport.js';
 
 /**
@@ -72,6 +72,7 @@ const powershell: RunnerKind = {
     const [base, queryText = ''] = target.id.split('?') as [string, string?];
     const query = new URLSearchParams(queryText);
     const scriptsDir = packageDir(runbook.id);
+    const familyScriptsDir = runbook.family ? familyDir(runbook.family) : undefined;
     if (base.startsWith('pwsh-sim:')) {
       const world = await loadWorld(runbook.id);
       const scenario = listScenarios(runbook.id).find((s) => `pwsh-sim:${s.name}` === base);
@@ -82,20 +83,21 @@ const powershell: RunnerKind = {
         RUNBOOK_SIM_STATE: statePath,
         // a multi-target run: this role's server inside the shared state file
         ...(target.role ? { RUNBOOK_SIM_SERVER: target.role } : {}),
-        PSModulePath: [simHostDir(runbook.id), process.env.PSModulePath].filter(Boolean).join(delimiter),
+        // the package's stand-in modules first, then its family's
+        PSModulePath: [simHostDir(runbook.id), familyScriptsDir && existsSync(join(familyScriptsDir, 'sim-host')) ? join(familyScriptsDir, 'sim-host') : '', process.env.PSModulePath].filter(Boolean).join(delimiter),
         // a simulated host's stand-in executables are pwsh scripts: they need pwsh on PATH
         PATH: [pwsh.includes('/') || pwsh.includes('\\') ? dirname(pwsh) : '', process.env.PATH].filter(Boolean).join(delimiter),
       };
-      const runner = powershellRunner({ transport: localTransport(pwsh, env), scriptsDir, simulatedHost: existsSync(simHostDir(runbook.id)), pollSeconds: 0 });
+      const runner = powershellRunner({ transport: localTransport(pwsh, env), scriptsDir, familyScriptsDir, simulatedHost: existsSync(simHostDir(runbook.id)), pollSeconds: 0 });
       return { ...runner, prepare: () => world.initialize(scenario, statePath) };
     }
     const simulatedHost = query.has('simulated-host');
     const pollSeconds = simulatedHost ? 0 : 10;
     if (base === 'local' || base === 'local:pwsh') {
-      return powershellRunner({ transport: localTransport(powershellExecutable(base === 'local:pwsh')), scriptsDir, simulatedHost, pollSeconds });
+      return powershellRunner({ transport: localTransport(powershellExecutable(base === 'local:pwsh')), scriptsDir, familyScriptsDir, simulatedHost, pollSeconds });
     }
     const { user, host, port } = parseSsh(base);
-    return powershellRunner({ transport: sshTransport(`${user ? `${user}@` : ''}${host}`, port, query.get('ssh-config') ?? undefined), scriptsDir, simulatedHost, pollSeconds });
+    return powershellRunner({ transport: sshTransport(`${user ? `${user}@` : ''}${host}`, port, query.get('ssh-config') ?? undefined), scriptsDir, familyScriptsDir, simulatedHost, pollSeconds });
   },
   hasPackage: (runbook) => existsSync(packageDir(runbook.id)),
   async implements(runbook, stepId, meta) {
@@ -111,8 +113,9 @@ const powershell: RunnerKind = {
     const dir = packageDir(runbook.id);
     const own = psFiles(dir);
     if (own.length === 0) return { problems: [], notes: [] };
-    // the runner kind's step contract is shipped with every script of the package: it is linted with them
-    const files = [STEP_CONTRACT_PATH, ...own];
+    // the runner kind's step contract and the family's code are shipped with (or run for) every
+    // script of the package: they are linted with it
+    const files = [STEP_CONTRACT_PATH, ...(runbook.family ? psFiles(familyDir(runbook.family)) : []), ...own];
     const pwsh = findPwsh();
     if (!pwsh) return { problems: [], notes: [`PowerShell 5.1 lint of ${files.length} scripts skipped: pwsh not found (set RUNBOOK_PWSH)`] };
     // execa only here: a run does not load it (start-up)

@@ -8,8 +8,9 @@ import type { Transport } from './transport.js';
 
 /**
  * Carries out a runbook's steps with the PowerShell scripts of its own package,
- * `runners/powershell/<runbook>/<step>.ps1` (the runner kind's step-contract.ps1 and the files
- * named `_*.ps1` beside them are shipped with each script, for dot-sourcing), through a transport (this machine, or a host over SSH).
+ * `runners/powershell/<runbook>/<step>.ps1` (the runner kind's step-contract.ps1, the `_*.ps1`
+ * helpers of the runbook's family and the files named `_*.ps1` beside them are shipped with each
+ * script, for dot-sourcing), through a transport (this machine, or a host over SSH).
  * Secrets go on the script's stdin only. A script of another runbook is never looked at.
  *
  * A manual step (a GUI action, an interactive sign-in) is guided: the operator does it and
@@ -33,6 +34,22 @@ export function packageDir(runbookId: string): string {
   return join(POWERSHELL_DIR, runbookId);
 }
 
+/**
+ * The shared code of a runbook family (`family` in the runbook's definition) for this runner kind:
+ * `runners/powershell/families/<family>/`. Its `_*.ps1` helpers are shipped with every script of
+ * a package of that family (after step-contract.ps1, before the package's own); its `sim-host/`
+ * modules are on PSModulePath, after the package's, on the package's simulated host.
+ */
+export function familyDir(family: string): string {
+  return join(POWERSHELL_DIR, 'families', family);
+}
+
+/** The `_*.ps1` helpers of a folder, sorted: shipped beside a step script, for dot-sourcing. */
+export function helperFiles(dir: string | undefined): string[] {
+  if (!dir || !existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.startsWith('_') && f.endsWith('.ps1')).sort().map((f) => join(dir, f));
+}
+
 export function simHostDir(runbookId: string): string {
   return join(packageDir(runbookId), 'sim-host');
 }
@@ -49,6 +66,8 @@ export interface PowerShellRunnerOptions {
   transport: Transport;
   /** The runbook's package folder (the bench points it at no-op scripts). */
   scriptsDir: string;
+  /** The runbook's family folder of this runner kind (`familyDir`), when it has a family. */
+  familyScriptsDir?: string;
   /** The target is the package's simulated host: manual steps are done by its stand-in scripts. */
   simulatedHost: boolean;
   /** Seconds between polls of the target (0 on the simulated host). */
@@ -61,13 +80,9 @@ export function powershellRunner(options: PowerShellRunnerOptions): Runner {
   const afterFor = (stepId: string) => join(scriptsDir, `${stepId}.after.ps1`);
   const probeFor = (stepId: string) => join(scriptsDir, `${stepId}.probe.ps1`);
   const standInFor = (stepId: string) => join(scriptsDir, 'sim-host', 'manual', `${stepId}.ps1`);
-  const shared = () => [
-    { name: STEP_CONTRACT, text: readFileSync(STEP_CONTRACT_PATH, 'utf8') },
-    ...(existsSync(scriptsDir) ? readdirSync(scriptsDir) : [])
-      .filter((f) => f.startsWith('_') && f.endsWith('.ps1'))
-      .sort()
-      .map((name) => ({ name, text: readFileSync(join(scriptsDir, name), 'utf8') })),
-  ];
+  // the step contract, then the family's helpers, then the package's own
+  const shared = () =>
+    [STEP_CONTRACT_PATH, ...helperFiles(options.familyScriptsDir), ...helperFiles(scriptsDir)].map((path) => ({ name: basename(path), text: readFileSync(path, 'utf8') }));
   const runner: Runner = {
     name: 'powershell',
     canRun: (stepId, meta) => (meta.manual ? !options.simulatedHost || existsSync(standInFor(stepId)) : existsSync(scriptFor(stepId))),

@@ -97,6 +97,12 @@ export interface RunbookDefinition {
   summary: string;
   /** What the target must be for the runbook to make sense, shown by `runbook show`. */
   appliesTo: string;
+  /**
+   * The family the runbook belongs to (runbooks about the same product): each runner kind keeps
+   * the family's shared code in its own `families/<family>/` folder, used by every runbook of the
+   * family and by no other. An opaque name to the engine. Absent: the runbook has no family.
+   */
+  family?: string;
   /** The simulator scenario `run` uses when no target is given. */
   defaultScenario?: string;
   /** Changes nothing anywhere: `runbook check` refuses any step that is not read-only. */

@@ -7,10 +7,10 @@
 # RUNBOOK-RESULT line) is the runner kind's, not this package's: runners/powershell/step-contract.ps1.
 # This runbook passes no secret: the Entra sign-ins are guided steps.
 
-# The runner ships it beside this file; a stand-in run from the repository finds it one folder up.
-$stepContract = Join-Path $PSScriptRoot 'step-contract.ps1'
-if (-not (Test-Path -LiteralPath $stepContract)) { $stepContract = Join-Path (Split-Path -Parent $PSScriptRoot) 'step-contract.ps1' }
-. $stepContract
+# The family's helpers (they load the step contract): the runner ships them beside this file.
+$family = Join-Path $PSScriptRoot '_aadconnect.ps1'
+if (-not (Test-Path -LiteralPath $family)) { $family = Join-Path (Split-Path -Parent $PSScriptRoot) 'families/aadconnect/_aadconnect.ps1' }
+. $family
 
 # ---------------------------------------------------------------------------------------------
 # Host facts
@@ -28,49 +28,8 @@ function Get-InstallLocation {
     return $null
 }
 
-function Import-ADSyncModule {
-    try {
-        Import-Module ADSync -ErrorAction Stop -DisableNameChecking -WarningAction SilentlyContinue
-        return
-    } catch {
-        $first = [string]$_.Exception.Message
-    }
-    $loc = Get-InstallLocation
-    if ($loc) {
-        $psd = Join-Path (Join-Path (Join-Path $loc 'Bin') 'ADSync') 'ADSync.psd1'
-        if (Test-Path -LiteralPath $psd) {
-            Import-Module $psd -ErrorAction Stop -DisableNameChecking -WarningAction SilentlyContinue
-            return
-        }
-    }
-    Stop-Step "the ADSync PowerShell module cannot be loaded: $first" 'module-missing'
-}
-
-function Get-ServerName {
-    if ($env:COMPUTERNAME) { return [string]$env:COMPUTERNAME }
-    return [System.Net.Dns]::GetHostName()
-}
-
 function ConvertTo-IsoTime([datetime]$Time) {
     return $Time.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture)
-}
-
-function Get-ADSyncServiceState {
-    $svc = Get-Service -Name ADSync -ErrorAction Stop
-    return [pscustomobject]@{ Status = [string]$svc.Status }
-}
-
-function Wait-SyncIdle([double]$PollIntervalSeconds, [int]$TimeoutSeconds) {
-    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
-    $polls = 0
-    while ($true) {
-        $busy = @(Get-ADSyncConnectorRunStatus | Where-Object { $null -ne $_ })
-        if ($busy.Count -eq 0) { return $polls }
-        $polls++
-        Write-StepProgress 'waiting for the running sync to finish'
-        if ((Get-Date) -ge $deadline) { Stop-Step "a sync run was still in progress after $TimeoutSeconds s" 'timeout' }
-        if ($PollIntervalSeconds -gt 0) { Start-Sleep -Milliseconds ([int]($PollIntervalSeconds * 1000)) }
-    }
 }
 
 function Get-EntraConnector {

@@ -7,12 +7,11 @@
 # RUNBOOK-RESULT line) is the runner kind's, not this package's: runners/powershell/step-contract.ps1.
 # Secrets arrive on stdin only.
 
-# The runner ships it beside this file; a stand-in run from the repository finds it one folder up.
-$stepContract = Join-Path $PSScriptRoot 'step-contract.ps1'
-if (-not (Test-Path -LiteralPath $stepContract)) { $stepContract = Join-Path (Split-Path -Parent $PSScriptRoot) 'step-contract.ps1' }
-. $stepContract
+# The family's helpers (they load the step contract): the runner ships them beside this file.
+$family = Join-Path $PSScriptRoot '_aadconnect.ps1'
+if (-not (Test-Path -LiteralPath $family)) { $family = Join-Path (Split-Path -Parent $PSScriptRoot) 'families/aadconnect/_aadconnect.ps1' }
+. $family
 
-$script:EntraConnectorId = 'b891884f-051e-4a83-95af-2544101c9083'
 
 # ---------------------------------------------------------------------------------------------
 # Host facts
@@ -26,50 +25,9 @@ function Get-InstallLocation {
     return $null
 }
 
-function Import-ADSyncModule {
-    try {
-        Import-Module ADSync -ErrorAction Stop -DisableNameChecking -WarningAction SilentlyContinue
-        return
-    } catch {
-        $first = [string]$_.Exception.Message
-    }
-    # The module ships in the sync engine's Bin folder; it is not always on PSModulePath.
-    $loc = Get-InstallLocation
-    if ($loc) {
-        $psd = Join-Path (Join-Path (Join-Path $loc 'Bin') 'ADSync') 'ADSync.psd1'
-        if (Test-Path -LiteralPath $psd) {
-            Import-Module $psd -ErrorAction Stop -DisableNameChecking -WarningAction SilentlyContinue
-            return
-        }
-    }
-    Stop-Step "the ADSync PowerShell module cannot be loaded: $first" 'module-missing'
-}
-
-function Get-ServerName {
-    if ($env:COMPUTERNAME) { return [string]$env:COMPUTERNAME }
-    return [System.Net.Dns]::GetHostName()
-}
-
-function Format-Time([datetime]$Time) {
-    return $Time.ToString('yyyy-MM-dd HH:mm:ss', [System.Globalization.CultureInfo]::InvariantCulture)
-}
-
 function ConvertTo-EpochMs([datetime]$Time) {
     if ($Time.Kind -eq [System.DateTimeKind]::Unspecified) { $Time = [datetime]::SpecifyKind($Time, [System.DateTimeKind]::Local) }
     return ([DateTimeOffset]$Time).ToUnixTimeMilliseconds()
-}
-
-function Test-BuildAtLeast([string]$Build, [string]$Minimum) {
-    if ($Build -notmatch '^\d+(\.\d+)*$') { return $false }
-    $a = @($Build.Split('.') | ForEach-Object { [long]$_ })
-    $b = @($Minimum.Split('.') | ForEach-Object { [long]$_ })
-    $n = [Math]::Max($a.Count, $b.Count)
-    for ($i = 0; $i -lt $n; $i++) {
-        $x = 0; if ($i -lt $a.Count) { $x = $a[$i] }
-        $y = 0; if ($i -lt $b.Count) { $y = $b[$i] }
-        if ($x -ne $y) { return ($x -gt $y) }
-    }
-    return $true
 }
 
 # The build: the file version of <Location>\Bin\miiserver.exe, else the Version value of
@@ -129,60 +87,9 @@ function Get-EntraIdentity {
 # Events and the service's last start
 # ---------------------------------------------------------------------------------------------
 
-function Get-EventsSince([string]$LogName, [int[]]$Id, [datetime]$Since, [int]$MaxEvents = 0) {
-    $filter = @{ LogName = $LogName; Id = $Id; StartTime = $Since }
-    try {
-        if ($MaxEvents -gt 0) { $found = @(Get-WinEvent -FilterHashtable $filter -MaxEvents $MaxEvents -ErrorAction Stop) }
-        else { $found = @(Get-WinEvent -FilterHashtable $filter -ErrorAction Stop) }
-    } catch {
-        if ([string]$_.FullyQualifiedErrorId -like 'NoMatchingEventsFound*' -or [string]$_.Exception.Message -like 'No events were found*') { return }
-        throw
-    }
-    $found
-}
-
-function Test-ADSyncRunningEvent($Record, [string]$DisplayName) {
-    # Language-neutral: the binary data of 7036 is "<service name>/<state>" in UTF-16LE; 4 = running.
-    try {
-        $xml = [xml]$Record.ToXml()
-        $hex = [string]$xml.Event.EventData.Binary
-        if ($hex) {
-            $bytes = New-Object byte[] ([int]($hex.Length / 2))
-            for ($i = 0; $i -lt $bytes.Length; $i++) { $bytes[$i] = [Convert]::ToByte($hex.Substring(2 * $i, 2), 16) }
-            $text = [System.Text.Encoding]::Unicode.GetString($bytes).TrimEnd([char]0)
-            if ($text -match '^(?i)([^/]+)/(\d+)$') { return ($Matches[1] -ieq 'ADSync' -and $Matches[2] -eq '4') }
-        }
-    } catch { }
-    $msg = [string]$Record.Message
-    return ($DisplayName -and $msg.IndexOf($DisplayName, [System.StringComparison]::OrdinalIgnoreCase) -ge 0 -and $msg -match 'entered the running state')
-}
-
-# The service's last start: the newest System Event 7036 "ADSync entered the running state" of
-# the last 30 days; else, while it runs, the start time of miiserver.exe; else 30 days ago.
-function Get-ServiceLastStart([string]$DisplayName, [bool]$Running) {
-    $window = (Get-Date).AddDays(-30)
-    foreach ($e in @(Get-EventsSince -LogName 'System' -Id @(7036) -Since $window -MaxEvents 2000)) {
-        if (Test-ADSyncRunningEvent $e $DisplayName) {
-            return [pscustomobject]@{ Time = [datetime]$e.TimeCreated; Source = 'System Event 7036, ADSync entered the running state' }
-        }
-    }
-    if ($Running) {
-        try {
-            $p = Get-Process -Name miiserver -ErrorAction Stop | Select-Object -First 1
-            if ($null -ne $p -and $null -ne $p.StartTime) { return [pscustomobject]@{ Time = [datetime]$p.StartTime; Source = 'start time of miiserver.exe' } }
-        } catch { }
-    }
-    return [pscustomobject]@{ Time = $window; Source = 'no start found: the last 30 days are searched' }
-}
-
 # ---------------------------------------------------------------------------------------------
 # Service and sync helpers
 # ---------------------------------------------------------------------------------------------
-
-function Get-ADSyncServiceState {
-    $svc = Get-Service -Name ADSync -ErrorAction Stop
-    return [pscustomobject]@{ Status = [string]$svc.Status; DisplayName = [string]$svc.DisplayName }
-}
 
 function Get-StartFailureCategory([datetime]$Since, [string]$Message) {
     if (@(Get-EventsSince -LogName 'System' -Id @(7038) -Since $Since).Count -gt 0) { return 'logon-failure' }
@@ -214,40 +121,11 @@ function Invoke-ADSyncStart([string]$Action) {
     }
 }
 
-# Polls Get-ADSyncConnectorRunStatus (and, with -CheckScheduler, SyncCycleInProgress) until idle.
-# Returns the number of busy polls.
-function Wait-SyncIdle([double]$PollIntervalSeconds, [int]$TimeoutSeconds, [switch]$CheckScheduler) {
-    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
-    $polls = 0
-    while ($true) {
-        $busy = @(Get-ADSyncConnectorRunStatus | Where-Object { $null -ne $_ })
-        $inProgress = $false
-        if ($CheckScheduler) {
-            try { $inProgress = [bool](Get-ADSyncScheduler).SyncCycleInProgress } catch { $inProgress = $false }
-        }
-        if ($busy.Count -eq 0 -and -not $inProgress) { return $polls }
-        $polls++
-        $names = (@($busy | ForEach-Object { [string]$_.ConnectorName }) -join ', ')
-        if (-not $names) { $names = 'the sync cycle' }
-        Write-StepProgress "waiting for the sync run on $names to finish"
-        if ((Get-Date) -ge $deadline) { Stop-Step "a sync run was still in progress after $TimeoutSeconds s ($names)" 'timeout' }
-        if ($PollIntervalSeconds -gt 0) { Start-Sleep -Milliseconds ([int]($PollIntervalSeconds * 1000)) }
-    }
-}
-
-function Test-RunResultOk([string]$Result) {
-    return ($Result -eq 'success' -or ($Result.StartsWith('completed-') -and $Result.EndsWith('-warnings')))
-}
-
 # The newest run profile result of a connector object, or $null.
 function Get-NewestRunResult($Connector) {
     $results = @(Get-ADSyncRunProfileResult -ConnectorId $Connector.Identifier -NumberRequested 1 -ErrorAction Stop | Where-Object { $null -ne $_ })
     if ($results.Count -eq 0) { return $null }
     return ($results | Sort-Object -Property StartDate -Descending | Select-Object -First 1)
-}
-
-function Get-ADConnectors {
-    return @(Get-ADSyncConnector -ErrorAction Stop | Where-Object ConnectorTypeName -eq 'AD')
 }
 
 function Get-ConnectorDescription($Connector) {

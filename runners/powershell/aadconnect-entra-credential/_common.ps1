@@ -7,51 +7,18 @@
 # RUNBOOK-RESULT line) is the runner kind's, not this package's: runners/powershell/step-contract.ps1.
 # Secrets arrive on stdin only (see Read-SecretLine).
 
-# The runner ships it beside this file; a stand-in run from the repository finds it one folder up.
-$stepContract = Join-Path $PSScriptRoot 'step-contract.ps1'
-if (-not (Test-Path -LiteralPath $stepContract)) { $stepContract = Join-Path (Split-Path -Parent $PSScriptRoot) 'step-contract.ps1' }
-. $stepContract
+# The family's helpers (they load the step contract): the runner ships them beside this file.
+$family = Join-Path $PSScriptRoot '_aadconnect.ps1'
+if (-not (Test-Path -LiteralPath $family)) { $family = Join-Path (Split-Path -Parent $PSScriptRoot) 'families/aadconnect/_aadconnect.ps1' }
+. $family
 
 # ---------------------------------------------------------------------------------------------
 # Host facts
 # ---------------------------------------------------------------------------------------------
 
-$script:ParametersKey = 'HKLM:\SYSTEM\CurrentControlSet\Services\ADSync\Parameters'
-$script:EntraConnectorId = 'b891884f-051e-4a83-95af-2544101c9083'
 $script:AbaMinBuild = '2.5.3.0'
 # The credential events this runbook reads (Application log, filtered on Id, not on provider).
 $script:CredentialEvents = @(6900, 659, 1012, 906)
-
-function Import-ADSyncModule {
-    try {
-        Import-Module ADSync -ErrorAction Stop -DisableNameChecking -WarningAction SilentlyContinue
-        return
-    } catch {
-        $first = [string]$_.Exception.Message
-    }
-    # The module ships in the sync engine's Bin folder; it is not always on PSModulePath.
-    $path = $null
-    try { $path = [string](Get-ItemProperty -Path $script:ParametersKey -Name Path -ErrorAction Stop).Path } catch { }
-    if (-not $path -and $env:ProgramFiles) { $path = Join-Path $env:ProgramFiles 'Microsoft Azure AD Sync' }
-    if ($path) {
-        $psd = Join-Path (Join-Path (Join-Path $path 'Bin') 'ADSync') 'ADSync.psd1'
-        if (Test-Path -LiteralPath $psd) {
-            Import-Module $psd -ErrorAction Stop -DisableNameChecking -WarningAction SilentlyContinue
-            return
-        }
-    }
-    Stop-Step "the ADSync PowerShell module cannot be loaded: $first" 'module-missing'
-}
-
-function Get-ServerName {
-    if ($env:COMPUTERNAME) { return [string]$env:COMPUTERNAME }
-    return [System.Net.Dns]::GetHostName()
-}
-
-# Now, to the whole millisecond (event times are compared with it).
-function Get-NowMs {
-    return [DateTimeOffset]::FromUnixTimeMilliseconds([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()).LocalDateTime
-}
 
 function Format-Iso([datetime]$Time) {
     return $Time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", [System.Globalization.CultureInfo]::InvariantCulture)
@@ -59,6 +26,14 @@ function Format-Iso([datetime]$Time) {
 
 function ConvertFrom-Iso([string]$Text) {
     return [datetime]::Parse($Text, [Globalization.CultureInfo]::InvariantCulture, [Globalization.DateTimeStyles]::RoundtripKind).ToUniversalTime()
+}
+
+# The sync engine's install folder (the ADSync service's Parameters Path), for Import-ADSyncModule.
+function Get-InstallLocation {
+    $path = $null
+    try { $path = [string](Get-ItemProperty -Path $script:ParametersKey -Name Path -ErrorAction Stop).Path } catch { }
+    if (-not $path -and $env:ProgramFiles) { $path = Join-Path $env:ProgramFiles 'Microsoft Azure AD Sync' }
+    return $path
 }
 
 # -1, 0, 1 comparing dotted builds.
@@ -73,11 +48,6 @@ function Compare-Build([string]$A, [string]$B) {
         if ($x -gt $y) { return 1 }
     }
     return 0
-}
-
-function Get-ADSyncServiceState {
-    $svc = Get-Service -Name ADSync -ErrorAction Stop
-    return [pscustomobject]@{ Status = [string]$svc.Status; DisplayName = [string]$svc.DisplayName }
 }
 
 # The build: the file version of miiserver.exe in the install folder, else the module's version.
@@ -153,42 +123,12 @@ function Get-AppCertificate($Credential) {
     return [pscustomobject]@{ Thumbprint = $tpText; NotAfter = $notAfter; ManagedBy = [string]$by; AppId = [string]$id }
 }
 
-function Get-EventsSince([int[]]$Id, [datetime]$Since) {
-    $filter = @{ LogName = 'Application'; Id = $Id; StartTime = $Since }
-    try {
-        $found = @(Get-WinEvent -FilterHashtable $filter -ErrorAction Stop)
-    } catch {
-        if ([string]$_.FullyQualifiedErrorId -like 'NoMatchingEventsFound*' -or [string]$_.Exception.Message -like 'No events were found*') { return }
-        throw
-    }
-    $found
-}
-
-# Polls Get-ADSyncConnectorRunStatus until idle. Returns the number of busy polls.
-function Wait-SyncIdle([double]$PollIntervalSeconds, [int]$TimeoutSeconds) {
-    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
-    $polls = 0
-    while ($true) {
-        $busy = @(Get-ADSyncConnectorRunStatus | Where-Object { $null -ne $_ })
-        if ($busy.Count -eq 0) { return $polls }
-        $polls++
-        $names = (@($busy | ForEach-Object { [string]$_.ConnectorName }) -join ', ')
-        Write-StepProgress "waiting for the sync run on $names to finish"
-        if ((Get-Date) -ge $deadline) { Stop-Step "a sync run was still in progress after $TimeoutSeconds s ($names)" 'timeout' }
-        if ($PollIntervalSeconds -gt 0) { Start-Sleep -Milliseconds ([int]($PollIntervalSeconds * 1000)) }
-    }
-}
-
 # Set-ADSyncScheduler -SyncCycleEnabled; returns $true when it changed something.
 function Set-SyncCycle([bool]$Enabled) {
     $now = [bool](Get-ADSyncScheduler -ErrorAction Stop).SyncCycleEnabled
     if ($now -eq $Enabled) { return $false }
     $null = Set-ADSyncScheduler -SyncCycleEnabled $Enabled -ErrorAction Stop
     return $true
-}
-
-function Test-RunResultOk([string]$Result) {
-    return ($Result -eq 'success' -or ($Result.StartsWith('completed-') -and $Result.EndsWith('-warnings')))
 }
 
 # One line of stdin (a secret). Always read first, so the runner's write never meets a closed pipe.
@@ -244,7 +184,7 @@ function Invoke-Verify([string]$ExpectedType, [string]$SchedulerWasEnabled, [str
         Add-Evidence "$($c.Name): $result"
         if ([string]$c.Identifier -eq $script:EntraConnectorId -and -not (Test-RunResultOk $result)) { $failures.Add("the Entra connector ended $result") }
     }
-    foreach ($e in @(Get-EventsSince -Id $script:CredentialEvents -Since $start)) {
+    foreach ($e in @(Get-EventsSince -LogName 'Application' -Id $script:CredentialEvents -Since $start)) {
         Add-Evidence "new Event $($e.Id): $($e.Message)"
         $failures.Add("new Event $($e.Id)")
     }

@@ -46,7 +46,7 @@ exit (Invoke-Step -AttemptId $AttemptId -StepId $StepId -ScriptPath $PSCommandPa
         $since = (Get-Date).AddDays(-7)
         $counts = @{}
         foreach ($n in @(6900, 659, 1011, 1012, 906)) {
-            $counts[$n] = @(Get-EventsSince -Id @($n) -Since $since).Count
+            $counts[$n] = @(Get-EventsSince -LogName 'Application' -Id @($n) -Since $since).Count
             Add-Evidence "Event $n in the last 7 days: $($counts[$n])"
         }
         $out.schedulerEnabled = [bool]$scheduler.SyncCycleEnabled

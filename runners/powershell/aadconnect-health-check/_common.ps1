@@ -10,13 +10,11 @@
 #
 # Wording that reaches the report must match runners/simulator/aadconnect-health-check/host.ts (WORDING).
 
-# The runner ships it beside this file; a stand-in run from the repository finds it one folder up.
-$stepContract = Join-Path $PSScriptRoot 'step-contract.ps1'
-if (-not (Test-Path -LiteralPath $stepContract)) { $stepContract = Join-Path (Split-Path -Parent $PSScriptRoot) 'step-contract.ps1' }
-. $stepContract
+# The family's helpers (they load the step contract): the runner ships them beside this file.
+$family = Join-Path $PSScriptRoot '_aadconnect.ps1'
+if (-not (Test-Path -LiteralPath $family)) { $family = Join-Path (Split-Path -Parent $PSScriptRoot) 'families/aadconnect/_aadconnect.ps1' }
+. $family
 
-$script:EntraConnectorId = 'b891884f-051e-4a83-95af-2544101c9083'
-$script:ParametersKey = 'HKLM:\SYSTEM\CurrentControlSet\Services\ADSync\Parameters'
 $script:ModuleProblem = $null
 
 # ---------------------------------------------------------------------------------------------
@@ -67,11 +65,6 @@ function Import-ADSyncModule {
     return $false
 }
 
-function Get-ServerName {
-    if ($env:COMPUTERNAME) { return [string]$env:COMPUTERNAME }
-    return [System.Net.Dns]::GetHostName()
-}
-
 # The run's date and time on this server, UTC.
 function Get-UtcNow { return (Get-Date).ToUniversalTime() }
 
@@ -85,19 +78,6 @@ function Format-IsoUtc([datetime]$Time, [switch]$AssumeUtc) {
     return $Time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", [System.Globalization.CultureInfo]::InvariantCulture)
 }
 
-function Test-BuildAtLeast([string]$Build, [string]$Minimum) {
-    if ($Build -notmatch '^\d+(\.\d+)*$') { return $false }
-    $a = @($Build.Split('.') | ForEach-Object { [long]$_ })
-    $b = @($Minimum.Split('.') | ForEach-Object { [long]$_ })
-    $n = [Math]::Max($a.Count, $b.Count)
-    for ($i = 0; $i -lt $n; $i++) {
-        $x = 0; if ($i -lt $a.Count) { $x = $a[$i] }
-        $y = 0; if ($i -lt $b.Count) { $y = $b[$i] }
-        if ($x -ne $y) { return ($x -gt $y) }
-    }
-    return $true
-}
-
 # The ADSync service, or $null when it does not exist.
 function Get-ADSyncServiceOrNull {
     try { return (Get-Service -Name ADSync -ErrorAction Stop) } catch { return $null }
@@ -107,49 +87,10 @@ function Get-ADSyncServiceOrNull {
 # Events and the service's last start
 # ---------------------------------------------------------------------------------------------
 
-function Get-EventsSince([string]$LogName, [int[]]$Id, [datetime]$Since, [int]$MaxEvents = 0) {
-    $filter = @{ LogName = $LogName; Id = $Id; StartTime = $Since }
-    try {
-        if ($MaxEvents -gt 0) { $found = @(Get-WinEvent -FilterHashtable $filter -MaxEvents $MaxEvents -ErrorAction Stop) }
-        else { $found = @(Get-WinEvent -FilterHashtable $filter -ErrorAction Stop) }
-    } catch {
-        # Get-WinEvent raises an error when nothing matches
-        if ([string]$_.FullyQualifiedErrorId -like 'NoMatchingEventsFound*' -or [string]$_.Exception.Message -like 'No events were found*') { return }
-        throw
-    }
-    $found
-}
-
-function Test-ADSyncRunningEvent($Record, [string]$DisplayName) {
-    # Language-neutral: the binary data of 7036 is "<service name>/<state>" in UTF-16LE; 4 = running.
-    try {
-        $xml = [xml]$Record.ToXml()
-        $hex = [string]$xml.Event.EventData.Binary
-        if ($hex) {
-            $bytes = New-Object byte[] ([int]($hex.Length / 2))
-            for ($i = 0; $i -lt $bytes.Length; $i++) { $bytes[$i] = [Convert]::ToByte($hex.Substring(2 * $i, 2), 16) }
-            $text = [System.Text.Encoding]::Unicode.GetString($bytes).TrimEnd([char]0)
-            if ($text -match '^(?i)([^/]+)/(\d+)$') { return ($Matches[1] -ieq 'ADSync' -and $Matches[2] -eq '4') }
-        }
-    } catch { }
-    $msg = [string]$Record.Message
-    return ($DisplayName -and $msg.IndexOf($DisplayName, [System.StringComparison]::OrdinalIgnoreCase) -ge 0 -and $msg -match 'entered the running state')
-}
-
-# The service's last start in the 30 days before $Now: the newest System Event 7036 "ADSync entered
-# the running state"; else, while it runs, the start time of miiserver.exe; else none.
+# The service's last start in the 30 days before $Now (Find-ServiceLastStart), else none.
 function Get-ServiceLastStart([string]$DisplayName, [bool]$Running, [datetime]$Now) {
-    $window = $Now.AddDays(-30)
-    foreach ($e in @(Get-EventsSince -LogName 'System' -Id @(7036) -Since $window -MaxEvents 2000)) {
-        if (Test-ADSyncRunningEvent $e $DisplayName) {
-            return [pscustomobject]@{ Time = [datetime]$e.TimeCreated; Source = 'System Event 7036' }
-        }
-    }
-    if ($Running) {
-        try {
-            $p = Get-Process -Name miiserver -ErrorAction Stop | Select-Object -First 1
-            if ($null -ne $p -and $null -ne $p.StartTime) { return [pscustomobject]@{ Time = [datetime]$p.StartTime; Source = 'start time of miiserver.exe' } }
-        } catch { }
-    }
-    return [pscustomobject]@{ Time = $null; Source = 'no start found in the last 30 days' }
+    $found = Find-ServiceLastStart $DisplayName $Running $Now.AddDays(-30)
+    if ($null -eq $found) { return [pscustomobject]@{ Time = $null; Source = 'no start found in the last 30 days' } }
+    if ($found.Source -eq 'event') { return [pscustomobject]@{ Time = $found.Time; Source = 'System Event 7036' } }
+    return [pscustomobject]@{ Time = $found.Time; Source = 'start time of miiserver.exe' }
 }

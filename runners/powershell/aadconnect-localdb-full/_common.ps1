@@ -7,16 +7,15 @@
 # RUNBOOK-RESULT line) is the runner kind's, not this package's: runners/powershell/step-contract.ps1.
 # This runbook needs no secret.
 
-# The runner ships it beside this file; a stand-in run from the repository finds it one folder up.
-$stepContract = Join-Path $PSScriptRoot 'step-contract.ps1'
-if (-not (Test-Path -LiteralPath $stepContract)) { $stepContract = Join-Path (Split-Path -Parent $PSScriptRoot) 'step-contract.ps1' }
-. $stepContract
+# The family's helpers (they load the step contract): the runner ships them beside this file.
+$family = Join-Path $PSScriptRoot '_aadconnect.ps1'
+if (-not (Test-Path -LiteralPath $family)) { $family = Join-Path (Split-Path -Parent $PSScriptRoot) 'families/aadconnect/_aadconnect.ps1' }
+. $family
 
 # ---------------------------------------------------------------------------------------------
 # Host facts
 # ---------------------------------------------------------------------------------------------
 
-$script:ParametersKey = 'HKLM:\SYSTEM\CurrentControlSet\Services\ADSync\Parameters'
 $script:DiskFull = 'stopped-database-disk-full'
 # SQL Express caps a data file at 10 GB; a data file at 95 % of it counts as full.
 $script:LimitMb = 10240
@@ -36,38 +35,8 @@ function Get-ADSyncParameters {
     return [pscustomobject]$values
 }
 
-function Import-ADSyncModule {
-    try {
-        Import-Module ADSync -ErrorAction Stop -DisableNameChecking -WarningAction SilentlyContinue
-        return
-    } catch {
-        $first = [string]$_.Exception.Message
-    }
-    # The module ships in the sync engine's Bin folder; it is not always on PSModulePath.
-    $p = Get-ADSyncParameters
-    if ($p.Path) {
-        $psd = Join-Path (Join-Path (Join-Path $p.Path 'Bin') 'ADSync') 'ADSync.psd1'
-        if (Test-Path -LiteralPath $psd) {
-            Import-Module $psd -ErrorAction Stop -DisableNameChecking -WarningAction SilentlyContinue
-            return
-        }
-    }
-    Stop-Step "the ADSync PowerShell module cannot be loaded: $first" 'module-missing'
-}
-
-function Get-ServerName {
-    if ($env:COMPUTERNAME) { return [string]$env:COMPUTERNAME }
-    return [System.Net.Dns]::GetHostName()
-}
-
-function Format-Time([datetime]$Time) {
-    return $Time.ToString('yyyy-MM-dd HH:mm:ss', [System.Globalization.CultureInfo]::InvariantCulture)
-}
-
-# Now, to the whole millisecond (event times are compared with it).
-function Get-NowMs {
-    return [DateTimeOffset]::FromUnixTimeMilliseconds([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()).LocalDateTime
-}
+# The install folder, for Import-ADSyncModule.
+function Get-InstallLocation { return (Get-ADSyncParameters).Path }
 
 function Format-Mb([double]$Mb) {
     return ([long]$Mb).ToString('N0', [System.Globalization.CultureInfo]::GetCultureInfo('en-US')) + ' MB'
@@ -143,60 +112,9 @@ function Find-Sqlcmd {
 # Events and the service's last start
 # ---------------------------------------------------------------------------------------------
 
-function Get-EventsSince([string]$LogName, [int[]]$Id, [datetime]$Since, [int]$MaxEvents = 0) {
-    $filter = @{ LogName = $LogName; Id = $Id; StartTime = $Since }
-    try {
-        if ($MaxEvents -gt 0) { $found = @(Get-WinEvent -FilterHashtable $filter -MaxEvents $MaxEvents -ErrorAction Stop) }
-        else { $found = @(Get-WinEvent -FilterHashtable $filter -ErrorAction Stop) }
-    } catch {
-        if ([string]$_.FullyQualifiedErrorId -like 'NoMatchingEventsFound*' -or [string]$_.Exception.Message -like 'No events were found*') { return }
-        throw
-    }
-    $found
-}
-
-function Test-ADSyncRunningEvent($Record, [string]$DisplayName) {
-    # Language-neutral: the binary data of 7036 is "<service name>/<state>" in UTF-16LE; 4 = running.
-    try {
-        $xml = [xml]$Record.ToXml()
-        $hex = [string]$xml.Event.EventData.Binary
-        if ($hex) {
-            $bytes = New-Object byte[] ([int]($hex.Length / 2))
-            for ($i = 0; $i -lt $bytes.Length; $i++) { $bytes[$i] = [Convert]::ToByte($hex.Substring(2 * $i, 2), 16) }
-            $text = [System.Text.Encoding]::Unicode.GetString($bytes).TrimEnd([char]0)
-            if ($text -match '^(?i)([^/]+)/(\d+)$') { return ($Matches[1] -ieq 'ADSync' -and $Matches[2] -eq '4') }
-        }
-    } catch { }
-    $msg = [string]$Record.Message
-    return ($DisplayName -and $msg.IndexOf($DisplayName, [System.StringComparison]::OrdinalIgnoreCase) -ge 0 -and $msg -match 'entered the running state')
-}
-
-# The service's last successful start: the newest System Event 7036 "ADSync entered the running
-# state" of the last 30 days; else, while it runs, the start time of miiserver.exe; else 30 days ago.
-function Get-ServiceLastStart([string]$DisplayName, [bool]$Running) {
-    $window = (Get-Date).AddDays(-30)
-    foreach ($e in @(Get-EventsSince -LogName 'System' -Id @(7036) -Since $window -MaxEvents 2000)) {
-        if (Test-ADSyncRunningEvent $e $DisplayName) {
-            return [pscustomobject]@{ Time = [datetime]$e.TimeCreated; Source = 'System Event 7036, ADSync entered the running state' }
-        }
-    }
-    if ($Running) {
-        try {
-            $p = Get-Process -Name miiserver -ErrorAction Stop | Select-Object -First 1
-            if ($null -ne $p -and $null -ne $p.StartTime) { return [pscustomobject]@{ Time = [datetime]$p.StartTime; Source = 'start time of miiserver.exe' } }
-        } catch { }
-    }
-    return [pscustomobject]@{ Time = $window; Source = 'no start found: the last 30 days are searched' }
-}
-
 # ---------------------------------------------------------------------------------------------
 # Service and sync helpers
 # ---------------------------------------------------------------------------------------------
-
-function Get-ADSyncServiceState {
-    $svc = Get-Service -Name ADSync -ErrorAction Stop
-    return [pscustomobject]@{ Status = [string]$svc.Status; DisplayName = [string]$svc.DisplayName }
-}
 
 function Assert-ServiceRunning([string]$What) {
     $svc = Get-ADSyncServiceState
@@ -226,30 +144,4 @@ function Invoke-StartOnce([double]$PollIntervalSeconds) {
     Add-Evidence "ADSync is $($after.Status)"
     Add-Evidence "new Event 6323 since the attempt: $new6323"
     Set-StepOutput ([ordered]@{ running = ($after.Status -eq 'Running'); new6323 = $new6323 })
-}
-
-# Polls Get-ADSyncConnectorRunStatus until idle. Returns the number of busy polls.
-function Wait-SyncIdle([double]$PollIntervalSeconds, [int]$TimeoutSeconds) {
-    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
-    $polls = 0
-    while ($true) {
-        $busy = @(Get-ADSyncConnectorRunStatus | Where-Object { $null -ne $_ })
-        if ($busy.Count -eq 0) { return $polls }
-        $polls++
-        $names = (@($busy | ForEach-Object { [string]$_.ConnectorName }) -join ', ')
-        Write-StepProgress "waiting for the sync run on $names to finish"
-        if ((Get-Date) -ge $deadline) { Stop-Step "a sync run was still in progress after $TimeoutSeconds s ($names)" 'timeout' }
-        if ($PollIntervalSeconds -gt 0) { Start-Sleep -Milliseconds ([int]($PollIntervalSeconds * 1000)) }
-    }
-}
-
-function Test-RunResultOk([string]$Result) {
-    return ($Result -eq 'success' -or ($Result.StartsWith('completed-') -and $Result.EndsWith('-warnings')))
-}
-
-# Every run profile result of a connector, newest first (the order is not documented: sorted here).
-function Get-ConnectorRuns($Connector, [int]$Number = 0) {
-    if ($Number -gt 0) { $r = @(Get-ADSyncRunProfileResult -ConnectorId $Connector.Identifier -NumberRequested $Number -ErrorAction Stop) }
-    else { $r = @(Get-ADSyncRunProfileResult -ConnectorId $Connector.Identifier -ErrorAction Stop) }
-    return @($r | Where-Object { $null -ne $_ } | Sort-Object -Property StartDate -Descending)
 }

@@ -7,18 +7,17 @@
 # RUNBOOK-RESULT line) is the runner kind's, not this package's: runners/powershell/step-contract.ps1.
 # This runbook needs no secret. A script reports what it found wrong with Add-Problem.
 
-# The runner ships it beside this file; a stand-in run from the repository finds it one folder up.
-$stepContract = Join-Path $PSScriptRoot 'step-contract.ps1'
-if (-not (Test-Path -LiteralPath $stepContract)) { $stepContract = Join-Path (Split-Path -Parent $PSScriptRoot) 'step-contract.ps1' }
-. $stepContract
+# The family's helpers (they load the step contract): the runner ships them beside this file.
+$family = Join-Path $PSScriptRoot '_aadconnect.ps1'
+if (-not (Test-Path -LiteralPath $family)) { $family = Join-Path (Split-Path -Parent $PSScriptRoot) 'families/aadconnect/_aadconnect.ps1' }
+. $family
 
 # ---------------------------------------------------------------------------------------------
 # Host facts (each script runs on one server: the role its step names)
 # ---------------------------------------------------------------------------------------------
 
-$script:ParametersKey = 'HKLM:\SYSTEM\CurrentControlSet\Services\ADSync\Parameters'
 
-function Get-InstallFolder {
+function Get-InstallLocation {
     try {
         $p = (Get-ItemProperty -Path $script:ParametersKey -Name Path -ErrorAction Stop).Path
         if ($p) { return ([string]$p).Trim() }
@@ -26,30 +25,9 @@ function Get-InstallFolder {
     return (Join-Path $env:ProgramFiles 'Microsoft Azure AD Sync')
 }
 
-function Import-ADSyncModule {
-    try {
-        Import-Module ADSync -ErrorAction Stop -DisableNameChecking -WarningAction SilentlyContinue
-        return
-    } catch {
-        $first = [string]$_.Exception.Message
-    }
-    # The module ships in the sync engine's Bin folder; it is not always on PSModulePath.
-    $psd = Join-Path (Join-Path (Join-Path (Get-InstallFolder) 'Bin') 'ADSync') 'ADSync.psd1'
-    if (Test-Path -LiteralPath $psd) {
-        Import-Module $psd -ErrorAction Stop -DisableNameChecking -WarningAction SilentlyContinue
-        return
-    }
-    Stop-Step "the ADSync PowerShell module cannot be loaded: $first" 'module-missing'
-}
-
-function Get-ServerName {
-    if ($env:COMPUTERNAME) { return [string]$env:COMPUTERNAME }
-    return [System.Net.Dns]::GetHostName()
-}
-
 # The sync engine's build: the file version of miiserver.exe in <install>\Bin.
 function Get-SyncBuild {
-    $exe = Join-Path (Join-Path (Get-InstallFolder) 'Bin') 'miiserver.exe'
+    $exe = Join-Path (Join-Path (Get-InstallLocation) 'Bin') 'miiserver.exe'
     try {
         $v = (Get-Item -LiteralPath $exe -ErrorAction Stop).VersionInfo.FileVersion
         if ($v) { return ([string]$v).Trim() }
@@ -79,31 +57,6 @@ function Get-ConfigFingerprint {
     $names = @(Get-ADSyncConnector -ErrorAction Stop | ForEach-Object { 'connector|' + [string]$_.Name })
     [Array]::Sort($names, [StringComparer]::Ordinal)
     return (@($rules) + @($names)) -join "`n"
-}
-
-# Polls Get-ADSyncConnectorRunStatus until idle. Returns the number of busy polls.
-function Wait-SyncIdle([double]$PollIntervalSeconds, [int]$TimeoutSeconds) {
-    $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
-    $polls = 0
-    while ($true) {
-        $busy = @(Get-ADSyncConnectorRunStatus | Where-Object { $null -ne $_ })
-        if ($busy.Count -eq 0) { return $polls }
-        $polls++
-        Write-StepProgress ('waiting for the sync run on ' + (@($busy | ForEach-Object { [string]$_.ConnectorName }) -join ', ') + ' to finish')
-        if ((Get-Date) -ge $deadline) { Stop-Step "a sync run was still in progress after $TimeoutSeconds s" 'timeout' }
-        if ($PollIntervalSeconds -gt 0) { Start-Sleep -Milliseconds ([int]($PollIntervalSeconds * 1000)) }
-    }
-}
-
-function Test-RunResultOk([string]$Result) {
-    return ($Result -eq 'success' -or ($Result.StartsWith('completed-') -and $Result.EndsWith('-warnings')))
-}
-
-# Every run profile result of a connector, newest first (the order is not documented: sorted here).
-function Get-ConnectorRuns($Connector, [int]$Number = 0) {
-    if ($Number -gt 0) { $r = @(Get-ADSyncRunProfileResult -ConnectorId $Connector.Identifier -NumberRequested $Number -ErrorAction Stop) }
-    else { $r = @(Get-ADSyncRunProfileResult -ConnectorId $Connector.Identifier -ErrorAction Stop) }
-    return @($r | Where-Object { $null -ne $_ } | Sort-Object -Property StartDate -Descending)
 }
 
 # The probe of a wizard step: StagingModeEnabled against what the step wanted.

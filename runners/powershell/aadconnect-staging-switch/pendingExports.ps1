@@ -18,7 +18,7 @@ exit (Invoke-Step -AttemptId $AttemptId -StepId $StepId -ScriptPath $PSCommandPa
         Import-ADSyncModule
         $polls = Wait-SyncIdle -PollIntervalSeconds $PollIntervalSeconds -TimeoutSeconds $TimeoutSeconds
         if ($polls -gt 0) { Add-Evidence "a sync run was in progress: waited until idle ($polls busy polls)" }
-        $csexport = Join-Path (Join-Path (Get-InstallFolder) 'Bin') 'csexport.exe'
+        $csexport = Join-Path (Join-Path (Get-InstallLocation) 'Bin') 'csexport.exe'
         if (-not (Test-Path -LiteralPath $csexport)) { Stop-Step "csexport.exe not found in $csexport" 'not-found' }
         $counts = @{ add = 0; update = 0; delete = 0 }
         $sample = New-Object 'System.Collections.Generic.List[string]'
