@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../../src/checkpoint/durable-write.js';
 import { checkShape, SCENARIO_BASE } from '../scenario-shape.js';
+import { SimFault, type Effect } from '../families/aadconnect/simulated-server.js';
+
+export { SimFault, type Effect };
 
 /**
  * A simulated Entra Connect Sync server seen from the AD DS connector password side: the ADSync
@@ -81,13 +84,6 @@ export interface SimConnector {
   inUseSha256: string;
 }
 
-export interface Effect {
-  op: string;
-  stepId: string;
-  attemptId: string;
-  at: string;
-}
-
 export interface HostState {
   scenario: string;
   server: Scenario['server'];
@@ -99,15 +95,6 @@ export interface HostState {
   entraFailing: boolean;
   effects: Effect[];
   faults?: { failOnce: string[]; fired: string[] };
-}
-
-export class SimFault extends Error {
-  constructor(
-    message: string,
-    readonly category: string,
-  ) {
-    super(message);
-  }
 }
 
 export function initialState(s: Scenario, now = Date.now()): HostState {

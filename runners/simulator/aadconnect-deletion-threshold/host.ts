@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../../src/checkpoint/durable-write.js';
 import { checkShape, SCENARIO_BASE } from '../scenario-shape.js';
+import { SimFault } from '../families/aadconnect/simulated-server.js';
+
+export { SimFault };
 
 /**
  * A simulated Entra Connect Sync server seen from the accidental-delete threshold: the tenant's
@@ -68,15 +71,6 @@ export interface HostState {
   events: Array<{ log: 'Application'; id: number; at: number; message: string }>;
   effects: Array<{ op: string; stepId: string; attemptId: string; at: string }>;
   faults?: { failOnce: string[]; fired: string[] };
-}
-
-export class SimFault extends Error {
-  constructor(
-    message: string,
-    readonly category: string,
-  ) {
-    super(message);
-  }
 }
 
 export function initialState(s: Scenario, now = Date.now()): HostState {

@@ -1,7 +1,8 @@
 import { StepFailure, type ProbeResult, type Runner, type StepContext, type StepInput, type StepResult } from '../../../src/runner/contract.js';
 import type { SimulatedWorld } from '../world-contract.js';
-import { host, initialState, loadState, pendingDns, saveState, SimFault, STOPPED, validateScenario, type HostState, type Scenario } from './host.js';
+import { host, initialState, loadState, pendingDns, saveState, STOPPED, validateScenario, type HostState, type Scenario } from './host.js';
 import { simulatedWork } from '../simulated-work.js';
+import { applyEffect, trainingFault } from '../families/aadconnect/simulated-server.js';
 
 /**
  * Carries out the deletion-threshold runbook's steps against the simulated server in `statePath`,
@@ -137,6 +138,7 @@ const probes: Record<string, (state: HostState, startedAt: number) => ProbeResul
 };
 
 function simulatorRunner(statePath: string): Runner {
+  const store = { load: () => loadState(statePath), save: (state: HostState) => saveState(statePath, state) };
   return {
     name: 'simulator',
     canRun: (stepId) => stepId in handlers,
@@ -146,9 +148,7 @@ function simulatorRunner(statePath: string): Runner {
     },
     async run(input, ctx) {
       const state = loadState(statePath);
-      const faults = state.faults;
-      if (faults && faults.failOnce.includes(input.stepId) && !faults.fired.includes(input.stepId)) {
-        faults.fired.push(input.stepId);
+      if (trainingFault(state, input.stepId)) {
         saveState(statePath, state);
         throw new StepFailure(`${input.stepId}: the sync engine is busy (a scheduled cycle started)`, 'transient');
       }
@@ -157,24 +157,7 @@ function simulatorRunner(statePath: string): Runner {
         ctx,
         state,
         reload: () => loadState(statePath),
-        async apply(op, change, options = {}) {
-          const current = loadState(statePath);
-          if ((options.idempotent ?? true) && current.effects.some((e) => e.attemptId === input.attemptId && e.op === op)) return undefined;
-          let result;
-          try {
-            result = change(current);
-          } catch (error) {
-            if (error instanceof SimFault) {
-              saveState(statePath, current);
-              throw new StepFailure(error.message, error.category);
-            }
-            throw error;
-          }
-          current.effects.push({ op, stepId: input.stepId, attemptId: input.attemptId, at: new Date().toISOString() });
-          saveState(statePath, current);
-          await ctx.checkpointReached('applied');
-          return result;
-        },
+        apply: (op, change, options) => applyEffect(store, input, ctx, op, change, options),
       };
       return handlers[input.stepId]!(call);
     },

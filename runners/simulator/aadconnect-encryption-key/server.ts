@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../../src/checkpoint/durable-write.js';
 import { checkShape, SCENARIO_BASE } from '../scenario-shape.js';
+import { SimFault, type Effect } from '../families/aadconnect/simulated-server.js';
+
+export { SimFault, type Effect };
 
 /**
  * A simulated Azure AD Connect server: the ADSync service, its encryption key, the event logs,
@@ -95,13 +98,6 @@ export interface SimConnector extends Omit<ScenarioConnector, 'password'> {
   password: PasswordState;
 }
 
-export interface Effect {
-  op: string;
-  stepId: string;
-  attemptId: string;
-  at: string;
-}
-
 export interface RunResult {
   connector: string;
   result: string;
@@ -126,15 +122,6 @@ export interface ServerState {
 }
 
 export const ENTRA_CONNECTOR = 'contoso.onmicrosoft.com - AAD';
-
-export class SimFault extends Error {
-  constructor(
-    message: string,
-    readonly category: string,
-  ) {
-    super(message);
-  }
-}
 
 export function initialState(scenario: Scenario, now = Date.now()): ServerState {
   return {

@@ -3,6 +3,7 @@ import { confirmManualStep } from '../../manual/manual-runner.js';
 import type { SimulatedWorld } from '../world-contract.js';
 import { buildAtLeast, initialState, loadState, saveState, server, SimFault, validateScenario, type Scenario, type ServerState } from './server.js';
 import { simulatedWork } from '../simulated-work.js';
+import { applyEffect, trainingFault } from '../families/aadconnect/simulated-server.js';
 
 /**
  * Carries out the encryption-key runbook's steps against the simulated server in `statePath`.
@@ -208,15 +209,6 @@ const FAULT_MESSAGES: Record<string, string> = {
   verify: 'Start-ADSyncSyncCycle: the sync engine is busy (a cycle is already running)',
 };
 
-/** A drill's fault, fired once per step: 'fail' or 'ineffective' (claims success, changes nothing). */
-function trainingFault(state: ServerState, stepId: string): 'fail' | 'ineffective' | null {
-  const faults = state.faults;
-  if (!faults || faults.fired.includes(stepId)) return null;
-  const kind = faults.failOnce.includes(stepId) ? 'fail' : faults.ineffectiveOnce.includes(stepId) ? 'ineffective' : null;
-  if (kind) faults.fired.push(stepId);
-  return kind;
-}
-
 function ineffectiveOutput(stepId: string): StepResult['output'] {
   return stepId === 'verify' ? { failingAdConnectors: [], entraFailing: false } : null;
 }
@@ -235,6 +227,7 @@ const probes: Record<string, (state: ServerState) => ProbeResult> = {
 };
 
 function simulatorRunner(statePath: string): Runner {
+  const store = { load: () => loadState(statePath), save: (state: ServerState) => saveState(statePath, state) };
   return {
     name: 'simulator',
     canRun: (stepId) => stepId in handlers,
@@ -257,23 +250,8 @@ function simulatorRunner(statePath: string): Runner {
         state,
         reload: () => loadState(statePath),
         save: (next) => saveState(statePath, next),
-        async apply(op, change, options = {}) {
-          const current = loadState(statePath);
-          const idempotent = options.idempotent ?? true;
-          if (idempotent && current.effects.some((e) => e.attemptId === input.attemptId && e.op === op)) return;
-          let changed: boolean | void;
-          try {
-            changed = change(current);
-          } catch (error) {
-            if (error instanceof SimFault) {
-              saveState(statePath, current);
-              throw new StepFailure(error.message, error.category);
-            }
-            throw error;
-          }
-          if (changed !== false) current.effects.push({ op, stepId: input.stepId, attemptId: input.attemptId, at: new Date().toISOString() });
-          saveState(statePath, current);
-          await ctx.checkpointReached('applied');
+        apply: async (op, change, options) => {
+          await applyEffect(store, input, ctx, op, change, options);
         },
       };
       return handler(call);

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../../src/checkpoint/durable-write.js';
 import { checkShape, SCENARIO_BASE } from '../scenario-shape.js';
+import { SimFault, type Effect } from '../families/aadconnect/simulated-server.js';
+
+export { SimFault, type Effect };
 
 /**
  * A simulated Entra Connect Sync server seen from its Entra connector: how the connector signs in
@@ -140,13 +143,6 @@ export interface RunRecord {
   at: number;
 }
 
-export interface Effect {
-  op: string;
-  stepId: string;
-  attemptId: string;
-  at: string;
-}
-
 export interface Application {
   appId: string;
   managedBy: 'Connect' | 'BYOC' | 'BYOA';
@@ -181,15 +177,6 @@ export interface HostState {
   events: SimEvent[];
   effects: Effect[];
   faults?: { failOnce: string[]; fired: string[] };
-}
-
-export class SimFault extends Error {
-  constructor(
-    message: string,
-    readonly category: string,
-  ) {
-    super(message);
-  }
 }
 
 export function initialState(scenario: Scenario, now = Date.now()): HostState {

@@ -3,6 +3,7 @@ import { confirmManualStep } from '../../manual/manual-runner.js';
 import type { SimulatedWorld } from '../world-contract.js';
 import { host, initialState, loadState, saveState, SimFault, DAY_MS, validateScenario, type HostState, type Scenario } from './host.js';
 import { simulatedWork } from '../simulated-work.js';
+import { applyEffect, trainingFault } from '../families/aadconnect/simulated-server.js';
 
 /**
  * Carries out the Entra credential runbook's steps against the simulated server in `statePath`,
@@ -215,13 +216,6 @@ const FAULT_MESSAGES: Record<string, string> = {
   verifyApplication: 'Start-ADSyncSyncCycle: the sync engine is busy (a cycle is already running)',
 };
 
-function trainingFault(state: HostState, stepId: string): boolean {
-  const faults = state.faults;
-  if (!faults || faults.fired.includes(stepId) || !faults.failOnce.includes(stepId)) return false;
-  faults.fired.push(stepId);
-  return true;
-}
-
 /** Read-only probes for the steps that are not safe to repeat, after a crash left one in doubt. */
 function passwordProbe(state: HostState, startedAt: number): ProbeResult {
   const account = state.identity.account;
@@ -257,6 +251,7 @@ const probes: Record<string, (state: HostState, input: StepInput, startedAt: num
 };
 
 function simulatorRunner(statePath: string): Runner {
+  const store = { load: () => loadState(statePath), save: (state: HostState) => saveState(statePath, state) };
   return {
     name: 'simulator',
     canRun: (stepId) => stepId in handlers,
@@ -287,25 +282,7 @@ function simulatorRunner(statePath: string): Runner {
             throw error;
           }
         },
-        async apply(op, change, options = {}) {
-          const current = loadState(statePath);
-          const idempotent = options.idempotent ?? true;
-          if (idempotent && current.effects.some((e) => e.attemptId === input.attemptId && e.op === op)) return undefined;
-          let result;
-          try {
-            result = change(current);
-          } catch (error) {
-            if (error instanceof SimFault) {
-              saveState(statePath, current);
-              throw new StepFailure(error.message, error.category);
-            }
-            throw error;
-          }
-          if (result !== false) current.effects.push({ op, stepId: input.stepId, attemptId: input.attemptId, at: new Date().toISOString() });
-          saveState(statePath, current);
-          await ctx.checkpointReached('applied');
-          return result;
-        },
+        apply: (op, change, options) => applyEffect(store, input, ctx, op, change, options),
       };
       return handler(call);
     },

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../../src/checkpoint/durable-write.js';
 import { checkShape, SCENARIO_BASE } from '../scenario-shape.js';
+import { SimFault, type Effect } from '../families/aadconnect/simulated-server.js';
+
+export { SimFault, type Effect };
 
 /**
  * A simulated Entra Connect Sync server seen from the LocalDB side: the ADSync service, the
@@ -96,13 +99,6 @@ export interface RunRecord {
   at: number;
 }
 
-export interface Effect {
-  op: string;
-  stepId: string;
-  attemptId: string;
-  at: string;
-}
-
 export interface HostState {
   scenario: string;
   server: Scenario['server'];
@@ -120,15 +116,6 @@ export interface HostState {
   backup: { mdfMb: number; ldfMb: number; lastWriteAt: number } | null;
   effects: Effect[];
   faults?: { failOnce: string[]; ineffectiveOnce: string[]; fired: string[] };
-}
-
-export class SimFault extends Error {
-  constructor(
-    message: string,
-    readonly category: string,
-  ) {
-    super(message);
-  }
 }
 
 export function initialState(scenario: Scenario, now = Date.now()): HostState {

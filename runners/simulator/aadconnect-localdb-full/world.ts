@@ -9,13 +9,13 @@ import {
   NEAR_LIMIT_MB,
   parseTimeSpanDays,
   saveState,
-  SimFault,
   TWO_DAYS_MS,
   validateScenario,
   type HostState,
   type Scenario,
 } from './host.js';
 import { simulatedWork } from '../simulated-work.js';
+import { applyEffect, trainingFault } from '../families/aadconnect/simulated-server.js';
 
 /**
  * Carries out the LocalDB runbook's steps against the simulated server in `statePath`, with the
@@ -272,14 +272,6 @@ const FAULT_MESSAGES: Record<string, string> = {
   summary: 'Get-Item: access to the path is denied',
 };
 
-function trainingFault(state: HostState, stepId: string): 'fail' | 'ineffective' | null {
-  const faults = state.faults;
-  if (!faults || faults.fired.includes(stepId)) return null;
-  const kind = faults.failOnce.includes(stepId) ? 'fail' : faults.ineffectiveOnce.includes(stepId) ? 'ineffective' : null;
-  if (kind) faults.fired.push(stepId);
-  return kind;
-}
-
 /** Read-only probes for the steps that are not safe to repeat, after a crash left one in doubt. */
 const probes: Record<string, (state: HostState, startedAt: number) => ProbeResult> = {
   purgeHistory(state, startedAt) {
@@ -296,6 +288,7 @@ const probes: Record<string, (state: HostState, startedAt: number) => ProbeResul
 };
 
 function simulatorRunner(statePath: string): Runner {
+  const store = { load: () => loadState(statePath), save: (state: HostState) => saveState(statePath, state) };
   return {
     name: 'simulator',
     canRun: (stepId) => stepId in handlers,
@@ -317,26 +310,7 @@ function simulatorRunner(statePath: string): Runner {
         ctx,
         state,
         reload: () => loadState(statePath),
-        async apply(op, change, options = {}) {
-          const current = loadState(statePath);
-          const idempotent = options.idempotent ?? true;
-          if (idempotent && current.effects.some((e) => e.attemptId === input.attemptId && e.op === op)) return undefined;
-          let result;
-          try {
-            result = change(current);
-          } catch (error) {
-            if (error instanceof SimFault) {
-              saveState(statePath, current);
-              throw new StepFailure(error.message, error.category);
-            }
-            throw error;
-          }
-          const record = options.record ? options.record(result) : result !== false;
-          if (record) current.effects.push({ op, stepId: input.stepId, attemptId: input.attemptId, at: new Date().toISOString() });
-          saveState(statePath, current);
-          await ctx.checkpointReached('applied');
-          return result;
-        },
+        apply: (op, change, options) => applyEffect(store, input, ctx, op, change, options),
       };
       return handler(call);
     },
