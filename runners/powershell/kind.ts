@@ -83,8 +83,7 @@ const powershell: RunnerKind = {
         RUNBOOK_SIM_STATE: statePath,
         // a multi-target run: this role's server inside the shared state file
         ...(target.role ? { RUNBOOK_SIM_SERVER: target.role } : {}),
-        // the package's stand-in modules first, then its family's
-        PSModulePath: [simHostDir(runbook.id), familyScriptsDir && existsSync(join(familyScriptsDir, 'sim-host')) ? join(familyScriptsDir, 'sim-host') : '', process.env.PSModulePath].filter(Boolean).join(delimiter),
+        PSModulePath: [simHostDir(runbook.id), process.env.PSModulePath].filter(Boolean).join(delimiter),
         // a simulated host's stand-in executables are pwsh scripts: they need pwsh on PATH
         PATH: [pwsh.includes('/') || pwsh.includes('\\') ? dirname(pwsh) : '', process.env.PATH].filter(Boolean).join(delimiter),
       };

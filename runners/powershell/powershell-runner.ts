@@ -37,8 +37,7 @@ export function packageDir(runbookId: string): string {
 /**
  * The shared code of a runbook family (`family` in the runbook's definition) for this runner kind:
  * `runners/powershell/families/<family>/`. Its `_*.ps1` helpers are shipped with every script of
- * a package of that family (after step-contract.ps1, before the package's own); its `sim-host/`
- * modules are on PSModulePath, after the package's, on the package's simulated host.
+ * a package of that family (after step-contract.ps1, before the package's own).
  */
 export function familyDir(family: string): string {
   return join(POWERSHELL_DIR, 'families', family);
