@@ -7,21 +7,7 @@ import { stateWriteError } from '../state-errors.js';
  * one. A write that fails (disk full, not writable) leaves no temp file behind.
  */
 export function writeFileAtomic(path: string, data: string): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  try {
-    const fd = openSync(temp, 'w', 0o600);
-    try {
-      writeSync(fd, data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
-    fsyncDirectory(dirname(path));
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw stateWriteError(error, path);
-  }
+  replaceByRename(path, data, true);
 }
 
 /**
@@ -30,15 +16,21 @@ export function writeFileAtomic(path: string, data: string): void {
  * are caches of a durable record (the checkpoint, rebuilt from the journal when unusable).
  */
 export function replaceFile(path: string, data: string): void {
+  replaceByRename(path, data, false);
+}
+
+function replaceByRename(path: string, data: string, durable: boolean): void {
   const temp = `${path}.${process.pid}.tmp`;
   try {
     const fd = openSync(temp, 'w', 0o600);
     try {
       writeSync(fd, data);
+      if (durable) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(temp, path);
+    if (durable) fsyncDirectory(dirname(path));
   } catch (error) {
     rmSync(temp, { force: true });
     throw stateWriteError(error, path);
