@@ -1,13 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import fs, { readFileSync, writeFileSync } from 'node:fs';
+import fs, { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setup, type AnyStateMachine } from 'xstate';
 import { answersFor, cli, filesContainingSecrets, killAt, readJsonFile, readJsonLines, RUNBOOK, runDirs, scenarios, SECRETS, tempDir } from './helpers/cli.js';
 import { defineRunbook, type RunbookDefinition } from '../src/runbook/define.js';
 import { engineActions, engineContext, engineGuards, final, step, stepActors } from '../src/runbook/step-states.js';
 import { startRun, resumeRun, type RunPlugs } from '../src/run/open-run.js';
 import { restoreRun } from '../src/run/restore-run.js';
+import { overwriteInPlace } from '../src/checkpoint/durable-write.js';
 import { namedRunPaths } from '../src/run/paths.js';
 import { silentReporter } from '../src/run/reporter.js';
 import { AnswersOperator } from '../src/operator/answers-operator.js';
@@ -126,7 +127,8 @@ describe('the checkpoint is rebuilt from the journal', () => {
     const runbook = await loadRunbook(RUNBOOK);
     const whole = await restoreRun(paths, runId, async () => runbook);
     expect(whole.envelope.state).toBe('abandonKey');
-    const text = readFileSync(paths.checkpoint, 'utf8');
+    // a checkpoint once longer leaves trailing spaces (see overwriteInPlace): cuts into those are whole JSON
+    const text = readFileSync(paths.checkpoint, 'utf8').trimEnd();
     for (let cut = 0; cut < text.length; cut++) {
       writeFileSync(paths.checkpoint, text.slice(0, cut));
       const restored = await restoreRun(paths, runId, async () => runbook);
@@ -135,6 +137,44 @@ describe('the checkpoint is rebuilt from the journal', () => {
       expect(restored.envelope.snapshot).toEqual(whole.envelope.snapshot);
     }
     writeFileSync(paths.checkpoint, text);
+  });
+});
+
+describe('the checkpoint is overwritten in place', () => {
+  it('one file through the whole run (no rename, no temp file), and a shorter text leaves it padded with spaces that JSON reads', async () => {
+    const runbook = synthetic(300, true);
+    let path = '';
+    const inodes = new Set<number>();
+    const sizes = new Set<number>();
+    const runner: Runner = {
+      name: 'simulator',
+      canRun: () => true,
+      run: async () => {
+        if (path && existsSync(path)) {
+          inodes.add(statSync(path).ino);
+          sizes.add(statSync(path).size);
+        }
+        return { evidence: [] };
+      },
+    };
+    const opened = await startRun(join(root, 'in-place'), runbook, { id: 't:in-place', kind: 'simulator', describe: 't', lockKey: 't:in-place' }, plugs(runner));
+    path = opened.session.paths.checkpoint;
+    const end = await opened.start();
+    opened.release();
+    expect(end.outcome).toBe('success');
+    inodes.add(statSync(path).ino);
+    expect(sizes.size, 'the checkpoint was written several times while steps ran').toBeGreaterThan(1);
+    expect(inodes.size).toBe(1);
+    expect(readdirSync(dirname(path)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readJsonFile(path).status).toBe('done');
+
+    const before = statSync(path).size;
+    overwriteInPlace(path, '{"short":true}');
+    const text = readFileSync(path, 'utf8');
+    expect(text.length).toBe(before);
+    expect(text.startsWith('{"short":true} ')).toBe(true);
+    expect(text.trim()).toBe('{"short":true}');
+    expect(JSON.parse(text)).toEqual({ short: true });
   });
 });
 

@@ -5,25 +5,33 @@ import { CHECKPOINT_SCHEMA, type CheckpointEnvelope } from './envelope.js';
 
 /** Reads and validates a checkpoint; anything unusable is a one-line error and the file is left as it is. */
 export function readCheckpoint(path: string): CheckpointEnvelope {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(`no checkpoint at ${path} (${code ?? 'unreadable'})`, ExitCode.state);
-  }
   let data: unknown;
   try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new UserError(
-      `checkpoint ${path} is corrupt or truncated (${(error as Error).message}); it was left untouched`,
-      ExitCode.state,
-    );
+    data = JSON.parse(readText(path));
+  } catch {
+    // the run writing it overwrites it in place: a read that met a write half done reads again
+    data = parseOrExplain(readText(path), path);
   }
   const problem = envelopeProblem(data);
   if (problem) throw new UserError(`checkpoint ${path} is not usable: ${problem}; it was left untouched`, ExitCode.state);
   return data as CheckpointEnvelope;
+}
+
+function parseOrExplain(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UserError(`checkpoint ${path} is corrupt or truncated (${(error as Error).message}); it was left untouched`, ExitCode.state);
+  }
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(`no checkpoint at ${path} (${code ?? 'unreadable'})`, ExitCode.state);
+  }
 }
 
 function envelopeProblem(data: unknown): string | null {

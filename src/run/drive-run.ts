@@ -6,7 +6,7 @@ import { anchorAt, saveCheckpoint, snapshotFields } from '../checkpoint/save-che
 import type { JournalPosition } from '../journal/append-journal.js';
 import { UserError } from '../user-error.js';
 import { plugRunners } from './execute-step.js';
-import { freezeAt } from './fault.js';
+import { faultsArmed, freezeAt } from './fault.js';
 import type { RunSession } from './session.js';
 
 export interface RunEnd {
@@ -67,7 +67,7 @@ export async function driveRun(session: RunSession, persisted?: unknown): Promis
     const meta = stateMeta(machine, fields.state);
     // the end is written once run-finished is in the journal (see below)
     if (fields.status === 'active' && (now || ++sinceWrite >= CHECKPOINT_EVERY || (isWaitingForOperator(meta) && Object.keys(snapshot.children).length === 0))) write();
-    freezeAt(`checkpoint:${fields.state}`);
+    if (faultsArmed) freezeAt(`checkpoint:${fields.state}`);
   };
   let first = true;
   actor.subscribe({

@@ -7,7 +7,7 @@ import { StepFailure, type ProbeResult, type Runner, type StepInput, type StepRe
 import { readAttemptRecords } from '../journal/read-journal.js';
 import type { TimedRecord } from '../journal/records.js';
 import type { RunSession } from './session.js';
-import { holdAt } from './fault.js';
+import { faultsArmed, holdAt } from './fault.js';
 import { UserError } from '../user-error.js';
 import { StateWriteError } from '../state-errors.js';
 
@@ -45,6 +45,9 @@ function stepActor(machine: AnyStateMachine, session: RunSession) {
     }
   });
 }
+
+const LAZY = { sync: false };
+const SYNCED = { sync: true };
 
 /** Errors whose machine event the journal already holds (a step-failed record, an in-doubt abort). */
 const journalled = new WeakSet<object>();
@@ -109,9 +112,9 @@ async function attempt(machine: AnyStateMachine, session: RunSession, input: Ste
         params: input.params,
         ...(rerun ? { rerun } : {}),
       },
-      { sync: !meta.idempotent },
+      meta.idempotent ? LAZY : SYNCED,
     );
-    await holdAt(`step-started:${input.stepId}`);
+    if (faultsArmed) await holdAt(`step-started:${input.stepId}`);
     if (!session.stepNumbers.has(input.attemptId)) session.stepNumbers.set(input.attemptId, session.stepNumbers.size + 1);
     session.reporter.stepStarting(session.stepNumbers.get(input.attemptId)!, title, meta, runner.name, input.params);
     const started = Date.now();
@@ -128,7 +131,7 @@ async function attempt(machine: AnyStateMachine, session: RunSession, input: Ste
         durationMs: Date.now() - started,
         ...(result.details ? { details: result.details } : {}),
       });
-      await holdAt(`step-finished:${input.stepId}`);
+      if (faultsArmed) await holdAt(`step-finished:${input.stepId}`);
       session.reporter.stepDone(title, evidence, Date.now() - started, false);
       return result.output ?? null;
     } catch (error) {
@@ -273,25 +276,42 @@ function pickRunner(session: RunSession, stepId: string, meta: StepMeta): Runner
   throw new StepFailure(`the ${session.runner.name} runner has no implementation of '${stepId}' in this runbook's package`, 'no-runner');
 }
 
-async function withDeadline(runner: Runner, input: StepInput, meta: StepMeta, signal: AbortSignal, session: RunSession): Promise<StepResult> {
+/**
+ * Runs the step with its time limit. The runner's `signal` aborts when the state is left (the
+ * actor's signal) or the deadline passes. Its controller is made when the runner first reads
+ * `signal`: a runner that never looks at it costs no controller, listener or forwarding.
+ */
+function withDeadline(runner: Runner, input: StepInput, meta: StepMeta, actorSignal: AbortSignal, session: RunSession): Promise<StepResult> {
   // a resumed attempt gets a full window from now: the time the process was down is not the step's
   const deadline = Date.now() + input.timeoutMs;
-  // one controller for both ends of the step: the state is left (actor signal) or the deadline passes
-  const abort = new AbortController();
-  const leave = () => abort.abort();
-  signal.addEventListener('abort', leave, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      abort.abort();
+  let abort: AbortController | undefined;
+  const leave = () => abort!.abort();
+  const signal = () => {
+    if (!abort) {
+      abort = new AbortController();
+      if (actorSignal.aborted) abort.abort();
+      else actorSignal.addEventListener('abort', leave, { once: true });
+    }
+    return abort.signal;
+  };
+  return new Promise<StepResult>((resolve, reject) => {
+    const settle = () => {
+      clearTimeout(timer);
+      if (abort) actorSignal.removeEventListener('abort', leave);
+    };
+    const timer = setTimeout(() => {
+      signal();
+      abort!.abort();
+      settle();
       reject(new StepFailure(`timed out after ${Math.round(input.timeoutMs / 1000)} s`, 'timeout'));
-    }, Math.max(0, deadline - Date.now()));
-  });
-  try {
-    return await Promise.race([
-      runner.run(input, {
+    }, input.timeoutMs);
+    let running: Promise<StepResult>;
+    try {
+      running = runner.run(input, {
         meta,
-        signal: abort.signal,
+        get signal() {
+          return signal();
+        },
         deadline,
         secrets: session.secrets,
         operator: session.operator,
@@ -300,13 +320,23 @@ async function withDeadline(runner: Runner, input: StepInput, meta: StepMeta, si
         log: (message, fields) => session.log.info({ stepId: input.stepId, ...fields }, message),
         checkpointReached: (point) => holdAt(`${point}:${input.stepId}`),
         runDir: session.paths.dir,
-      }),
-      expired,
-    ]);
-  } finally {
-    clearTimeout(timer);
-    signal.removeEventListener('abort', leave);
-  }
+      });
+    } catch (error) {
+      settle();
+      reject(error);
+      return;
+    }
+    running.then(
+      (result) => {
+        settle();
+        resolve(result);
+      },
+      (error: unknown) => {
+        settle();
+        reject(error);
+      },
+    );
+  });
 }
 
 /** XState stores nothing of the error, but the machine's context records message and category. */

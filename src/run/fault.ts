@@ -5,6 +5,9 @@
  */
 const points = new Set((process.env.RUNBOOK_FAULT ?? '').split(',').filter(Boolean));
 
+/** Whether any point is armed: hot paths test this before they build a point's name. */
+export const faultsArmed = points.size > 0;
+
 /** Whether a point is armed (for code that must prepare the fault itself, such as a torn journal line). */
 export function faultArmed(point: string): boolean {
   return points.has(point);

@@ -138,6 +138,7 @@ export function fillForPeople(text: string, values: unknown): string {
 
 /** Fills `{name}` / `{a.b}` placeholders from an object (lists joined with commas); unknown names stay visible. */
 export function fillTemplate(text: string, values: unknown): string {
+  if (!text.includes('{')) return text;
   return text.replace(/\{([A-Za-z0-9_.]+)\}/g, (whole, path: string) => {
     let value: unknown = values;
     for (const part of path.split('.')) {
