@@ -61,25 +61,30 @@ export async function driveRun(session: RunSession, persisted?: unknown): Promis
     }
   };
   session.flushCheckpoint = writeOnStop;
-  const save = (snapshot: AnyMachineSnapshot, now: boolean) => {
+  /** Keeps the snapshot for the checkpoint; says whether the run waits for the operator there. */
+  const save = (snapshot: AnyMachineSnapshot, now: boolean): boolean => {
     const fields = snapshotFields(machine, snapshot);
     latest = { fields, position: session.journal.position, written: false };
-    const meta = stateMeta(machine, fields.state);
+    const waiting = isWaitingForOperator(stateMeta(machine, fields.state)) && Object.keys(snapshot.children).length === 0;
     // the end is written once run-finished is in the journal (see below)
-    if (fields.status === 'active' && (now || ++sinceWrite >= CHECKPOINT_EVERY || (isWaitingForOperator(meta) && Object.keys(snapshot.children).length === 0))) write();
+    if (fields.status === 'active' && (now || ++sinceWrite >= CHECKPOINT_EVERY || waiting)) write();
     if (faultsArmed) freezeAt(`checkpoint:${fields.state}`);
+    return waiting;
   };
   let first = true;
   actor.subscribe({
     next: (snapshot) => {
+      // the loop below acts only at the end, at a prompt, or when interrupted (which wakes it
+      // itself): a step following a step does not wake it
+      let act = snapshot.status !== 'active';
       try {
-        if (snapshot.status !== 'error') save(snapshot, first);
+        if (snapshot.status !== 'error') act = save(snapshot, first) || act;
       } catch (error) {
         // disk full or not writable: stop where the run stands; the journal and the last good checkpoint resume it
         session.interrupt(error);
       }
       first = false;
-      wake();
+      if (act) wake();
     },
     error: (error) => {
       crashed = error;
