@@ -4,6 +4,9 @@ import { chainedLine, EMPTY_CHAIN, lineHash, type ChainHead } from './hash-chain
 import { faultArmed, faultsArmed, freezeAt } from '../run/fault.js';
 import { stateWriteError } from '../state-errors.js';
 
+/** `append`'s default: the line is durable when it returns. */
+const SYNCED = {};
+
 /** Where the journal stands: its chain head, and where its last line starts and ends in the file. */
 export interface JournalPosition extends ChainHead {
   offset: number;
@@ -19,8 +22,6 @@ export interface JournalPosition extends ChainHead {
  * "started" record of a step that is safe to repeat.
  * `chain` is where an existing journal stands; it is checked when the run is opened.
  */
-const SYNCED = {};
-
 export class Journal {
   private readonly fd: number;
   /** Where the journal stands; replaced, never changed, by each append. */
