@@ -2,13 +2,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fs, { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { dirname, join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { setup, type AnyStateMachine } from 'xstate';
-import { answersFor, cli, filesContainingSecrets, killAt, readJsonFile, readJsonLines, RUNBOOK, runDirs, scenarios, SECRETS, tempDir } from './helpers/cli.js';
+import { answersFor, cli, filesContainingSecrets, killAt, readJsonFile, readJsonLines, ROOT, RUNBOOK, runDirs, scenarios, SECRETS, tempDir } from './helpers/cli.js';
 import { defineRunbook, type RunbookDefinition } from '../src/runbook/define.js';
 import { engineActions, engineContext, engineGuards, final, step, stepActors } from '../src/runbook/step-states.js';
 import { startRun, resumeRun, type RunPlugs } from '../src/run/open-run.js';
 import { restoreRun } from '../src/run/restore-run.js';
 import { overwriteInPlace } from '../src/checkpoint/durable-write.js';
+import { readCheckpoint } from '../src/checkpoint/read-checkpoint.js';
+import { CHECKPOINT_SCHEMA } from '../src/checkpoint/envelope.js';
 import { namedRunPaths } from '../src/run/paths.js';
 import { silentReporter } from '../src/run/reporter.js';
 import { AnswersOperator } from '../src/operator/answers-operator.js';
@@ -175,6 +179,47 @@ describe('the checkpoint is overwritten in place', () => {
     expect(text.startsWith('{"short":true} ')).toBe(true);
     expect(text.trim()).toBe('{"short":true}');
     expect(JSON.parse(text)).toEqual({ short: true });
+  });
+});
+
+describe('a checkpoint read while its run overwrites it', () => {
+  it('never reads as corrupt: a read that meets a write half done reads again', async () => {
+    const path = join(root, 'contended', 'checkpoint.json');
+    fs.mkdirSync(dirname(path), { recursive: true });
+    const envelope = (fill: string, size: number) =>
+      JSON.stringify({ schema: CHECKPOINT_SCHEMA, runId: 'r', runbookId: 'b', machineHash: 'h', target: 't', createdAt: 'c', state: 's', status: 'active', outcome: null, snapshot: { value: 's', context: { fill: fill.repeat(size) } } });
+    const texts = [envelope('a', 6000), envelope('b', 3000)];
+    overwriteInPlace(path, texts[0]!);
+    // another process overwrites it as a run does, as fast as it can, for two seconds
+    const module = pathToFileURL(join(ROOT, 'dist', 'src', 'checkpoint', 'durable-write.js')).href;
+    const writer = spawn(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `import { overwriteInPlace } from ${JSON.stringify(module)}; const texts = ${JSON.stringify(texts)}; const end = Date.now() + 2000; for (let i = 0; Date.now() < end; i++) overwriteInPlace(${JSON.stringify(path)}, texts[i % 2]);`,
+    ]);
+    const exited = new Promise<number | null>((resolve) => writer.on('exit', resolve));
+    let running = true;
+    void exited.then(() => (running = false));
+    let torn = 0;
+    let reads = 0;
+    const failures: string[] = [];
+    while (running) {
+      reads++;
+      try {
+        JSON.parse(readFileSync(path, 'utf8'));
+      } catch {
+        torn++;
+      }
+      try {
+        readCheckpoint(path);
+      } catch (error) {
+        failures.push((error as Error).message);
+      }
+      if (reads % 200 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await exited).toBe(0);
+    expect(torn, `plain reads that met a write half done, of ${reads}`).toBeGreaterThan(0);
+    expect(failures).toEqual([]);
   });
 });
 

@@ -6,23 +6,26 @@ import { CHECKPOINT_SCHEMA, type CheckpointEnvelope } from './envelope.js';
 /** Reads and validates a checkpoint; anything unusable is a one-line error and the file is left as it is. */
 export function readCheckpoint(path: string): CheckpointEnvelope {
   let data: unknown;
-  try {
-    data = JSON.parse(readText(path));
-  } catch {
-    // the run writing it overwrites it in place: a read that met a write half done reads again
-    data = parseOrExplain(readText(path), path);
+  // the run writing it overwrites it in place (one write call, microseconds; see
+  // overwriteInPlace): a read that met a write half done reads again a moment later
+  for (let attempt = 1; data === undefined; attempt++) {
+    try {
+      data = JSON.parse(readText(path));
+    } catch (error) {
+      if (error instanceof UserError) throw error;
+      if (attempt === 4) throw corrupt(path, error);
+      Atomics.wait(PAUSE, 0, 0, 1);
+    }
   }
   const problem = envelopeProblem(data);
   if (problem) throw new UserError(`checkpoint ${path} is not usable: ${problem}; it was left untouched`, ExitCode.state);
   return data as CheckpointEnvelope;
 }
 
-function parseOrExplain(text: string, path: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UserError(`checkpoint ${path} is corrupt or truncated (${(error as Error).message}); it was left untouched`, ExitCode.state);
-  }
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+function corrupt(path: string, error: unknown): UserError {
+  return new UserError(`checkpoint ${path} is corrupt or truncated (${(error as Error).message}); it was left untouched`, ExitCode.state);
 }
 
 function readText(path: string): string {
