@@ -186,17 +186,21 @@ describe('a checkpoint read while its run overwrites it', () => {
   it('never reads as corrupt: a read that meets a write half done reads again', async () => {
     const path = join(root, 'contended', 'checkpoint.json');
     fs.mkdirSync(dirname(path), { recursive: true });
-    const envelope = (fill: string, size: number) =>
-      JSON.stringify({ schema: CHECKPOINT_SCHEMA, runId: 'r', runbookId: 'b', machineHash: 'h', target: 't', createdAt: 'c', state: 's', status: 'active', outcome: null, snapshot: { value: 's', context: { fill: fill.repeat(size) } } });
-    const texts = [envelope('a', 6000), envelope('b', 3000)];
-    overwriteInPlace(path, texts[0]!);
-    // another process overwrites it as a run does, as fast as it can, for two seconds
+    // the same function runs in the writer process (as source text)
+    const envelopeSource = `(schema, updatedAt, size) => JSON.stringify({ schema, runId: 'r', runbookId: 'b', machineHash: 'h', target: 't', createdAt: 'c', updatedAt: String(updatedAt), state: 's', status: 'active', outcome: null, snapshot: { value: 's', context: { fill: 'x'.repeat(size) } } })`;
+    const envelope = new Function(`return ${envelopeSource}`)() as (schema: number, updatedAt: number, size: number) => string;
+    overwriteInPlace(path, envelope(CHECKPOINT_SCHEMA, 0, 6000));
+    // another process overwrites it as a run does (each text different, longer and shorter in
+    // turn), every millisecond for two seconds: far more often than a run, which writes it every
+    // 64 transitions (some 30 ms apart with no-op steps) and at prompts
     const module = pathToFileURL(join(ROOT, 'dist', 'src', 'checkpoint', 'durable-write.js')).href;
     const writer = spawn(process.execPath, [
       '--input-type=module',
       '-e',
-      `import { overwriteInPlace } from ${JSON.stringify(module)}; const texts = ${JSON.stringify(texts)}; const end = Date.now() + 2000; for (let i = 0; Date.now() < end; i++) overwriteInPlace(${JSON.stringify(path)}, texts[i % 2]);`,
+      `import { overwriteInPlace } from ${JSON.stringify(module)}; const envelope = ${envelopeSource}; const end = Date.now() + 2000; const pause = new Int32Array(new SharedArrayBuffer(4)); for (let i = 1; Date.now() < end; i++) { overwriteInPlace(${JSON.stringify(path)}, envelope(${CHECKPOINT_SCHEMA}, i, i % 2 ? 3000 : 6000)); Atomics.wait(pause, 0, 0, 1); }`,
     ]);
+    let writerErrors = '';
+    writer.stderr.on('data', (chunk: Buffer) => (writerErrors += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => writer.on('exit', resolve));
     let running = true;
     void exited.then(() => (running = false));
@@ -217,7 +221,7 @@ describe('a checkpoint read while its run overwrites it', () => {
       }
       if (reads % 200 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
-    expect(await exited).toBe(0);
+    expect(await exited, writerErrors).toBe(0);
     expect(torn, `plain reads that met a write half done, of ${reads}`).toBeGreaterThan(0);
     expect(failures).toEqual([]);
   });

@@ -6,15 +6,18 @@ import { CHECKPOINT_SCHEMA, type CheckpointEnvelope } from './envelope.js';
 /** Reads and validates a checkpoint; anything unusable is a one-line error and the file is left as it is. */
 export function readCheckpoint(path: string): CheckpointEnvelope {
   let data: unknown;
-  // the run writing it overwrites it in place (one write call, microseconds; see
-  // overwriteInPlace): a read that met a write half done reads again a moment later
+  // the run writing it overwrites it in place (one write call; see overwriteInPlace): a read that
+  // met a write half done reads again, after 1, 2, 4... ms. Text that stays the same and
+  // unusable across reads 7 ms apart is corrupt; text that keeps changing is being written.
+  let previous: string | undefined;
   for (let attempt = 1; data === undefined; attempt++) {
+    const text = readText(path);
     try {
-      data = JSON.parse(readText(path));
+      data = JSON.parse(text);
     } catch (error) {
-      if (error instanceof UserError) throw error;
-      if (attempt === 4) throw corrupt(path, error);
-      Atomics.wait(PAUSE, 0, 0, 1);
+      if ((text === previous && attempt >= 4) || attempt === 8) throw corrupt(path, error);
+      previous = text;
+      Atomics.wait(PAUSE, 0, 0, 2 ** (attempt - 1));
     }
   }
   const problem = envelopeProblem(data);
