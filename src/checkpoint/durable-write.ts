@@ -30,7 +30,8 @@ export function writeFileAtomic(path: string, data: string): void {
  * the file is padded with spaces (JSON allows them), so the file is never truncated: one write
  * call, no rename. On ext4 a rename or a truncation over a file starts a flush of its blocks,
  * which cost 0.3 to 1 ms a checkpoint here; this costs a few microseconds. A process crash
- * leaves the old or the new text; a power loss may leave a mix, which the reader finds corrupt.
+ * leaves the old or the new text; a power loss may leave a mix, which the reader finds corrupt;
+ * a reader at the moment of a write may see a mix too, and reads again (see readCheckpoint).
  */
 export function overwriteInPlace(path: string, data: string): void {
   try {
