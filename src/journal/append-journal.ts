@@ -4,8 +4,9 @@ import { chainedLine, EMPTY_CHAIN, lineHash, type ChainHead } from './hash-chain
 import { faultArmed, faultsArmed, freezeAt } from '../run/fault.js';
 import { stateWriteError } from '../state-errors.js';
 
-/** `append`'s default: the line is durable when it returns. */
-const SYNCED = {};
+/** `append`'s options: durable when it returns (the default), or durable with the next sync. */
+export const SYNCED = { sync: true } as const;
+export const LAZY = { sync: false } as const;
 
 /** Where the journal stands: its chain head, and where its last line starts and ends in the file. */
 export interface JournalPosition extends ChainHead {

@@ -3,7 +3,7 @@ import type { FinalMeta, FinalOutcome, PromptMeta } from '../runbook/define.js';
 import { fillTemplate } from '../runbook/define.js';
 import { currentState, isFinal, isWaitingForOperator, stateMeta, textValues } from '../runbook/describe.js';
 import { anchorAt, saveCheckpoint, snapshotFields } from '../checkpoint/save-checkpoint.js';
-import type { JournalPosition } from '../journal/append-journal.js';
+import { LAZY, type JournalPosition } from '../journal/append-journal.js';
 import { UserError } from '../user-error.js';
 import { plugRunners } from './execute-step.js';
 import { faultsArmed, freezeAt } from './fault.js';
@@ -133,10 +133,8 @@ export async function driveRun(session: RunSession, persisted?: unknown): Promis
  * An answer is journalled with the event it sends, and not synced on its own: the next sync
  * (the "started" record of a step that is not safe to repeat, a step's result, the end) makes it
  * durable with it, before anything it led to can reach the target. A power cut before that
- * loses only the answer, which is then asked again.
+ * loses only the answer, which is then asked again (see LAZY).
  */
-const LAZY = { sync: false };
-
 async function askOperator(session: RunSession, snapshot: AnyMachineSnapshot, meta: PromptMeta, state: string): Promise<EventObject> {
   const context = textValues(session.runbook.machine, state, snapshot.context) as Record<string, unknown> & { _lastError?: { message: string } | null };
   const { operator, journal, reporter } = session;

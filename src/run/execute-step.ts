@@ -5,6 +5,7 @@ import { fillTemplate } from '../runbook/define.js';
 import { stepMeta } from '../runbook/describe.js';
 import { StepFailure, type ProbeResult, type Runner, type StepInput, type StepResult } from '../runner/contract.js';
 import { readAttemptRecords } from '../journal/read-journal.js';
+import { LAZY, SYNCED } from '../journal/append-journal.js';
 import type { TimedRecord } from '../journal/records.js';
 import type { RunSession } from './session.js';
 import { faultsArmed, holdAt } from './fault.js';
@@ -45,9 +46,6 @@ function stepActor(machine: AnyStateMachine, session: RunSession) {
     }
   });
 }
-
-const LAZY = { sync: false };
-const SYNCED = { sync: true };
 
 /** Errors whose machine event the journal already holds (a step-failed record, an in-doubt abort). */
 const journalled = new WeakSet<object>();
